@@ -1,0 +1,119 @@
+"""Call an implementation on one case and turn the result into plain data.
+
+This runs wherever the implementation runs: in the test process for the
+reference and the public tests, inside the sandboxed child for the grader.
+Its answer is data (`Returned` or `Failed`), never the student's objects.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .cases import Case
+from .outputs import Value, to_values
+from .task import Task
+
+
+@dataclass
+class Returned:
+    """The call returned: one Value per output, and the inputs it changed."""
+
+    values: list[Value]
+    modified: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Failed:
+    """The call did not return a result.
+
+    kind: "not_implemented", "missing", "exception", "structure" (wrong
+    number or kind of returned values), or, from the grader's sandbox,
+    "timeout", "memory", "exit", "crash", "output", "process", "forbidden".
+    fatal: no further case is worth trying (the grader stops the task).
+    """
+
+    kind: str
+    message: str
+    fatal: bool = False
+    seconds: float = 0.0
+
+
+def find_callable(module: Any, task: Task):
+    """The task's function or class in `module`, or a Failed saying why not."""
+    fn = getattr(module, task.function, None)
+    if fn is None:
+        return Failed("missing", f"{task.module}.py has no `{task.function}`: check the "
+                                 f"spelling and that it is defined at the top level", fatal=True)
+    if not callable(fn):
+        return Failed("missing", f"`{task.module}.{task.function}` is a "
+                                 f"{type(fn).__name__}, not a function or class", fatal=True)
+    return fn
+
+
+def prepare(case: Case, xp: str = "numpy", device: str = "cpu") -> dict[str, Any]:
+    """Fresh input arrays for one call, in the case's memory layout (NumPy),
+    or as float tensors on `device` (xp="torch", for the reference on a GPU)."""
+    if xp == "numpy":
+        return {name: case.array(name) for name in case.arrays}
+    import torch
+    return {name: torch.as_tensor(np.array(a), device=device) for name, a in case.arrays.items()}
+
+
+def execute(task: Task, fn: Any, case: Case) -> Returned | Failed:
+    """Call `fn` on `case` (NumPy inputs); never raises for the callee's faults."""
+    import time
+
+    arrays = prepare(case)
+    start = time.perf_counter()
+    try:
+        result = task.call(fn, arrays, dict(case.params))
+    except NotImplementedError as exc:
+        return Failed("not_implemented", f"not implemented yet ({exc})" if str(exc)
+                      else "not implemented yet (raises NotImplementedError)", fatal=True)
+    except SystemExit as exc:
+        return Failed("exit", f"called sys.exit({exc.code!r}) during the call", fatal=True)
+    except MemoryError:
+        return Failed("memory", "ran out of memory (MemoryError) during the call", fatal=True)
+    except Exception as exc:  # the callee's fault: report it, keep going
+        return Failed("exception", describe_exception(exc), seconds=time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    values = to_values(result, task.outputs)
+    if isinstance(values, str):
+        return Failed("structure", values, seconds=seconds)
+    modified = [name for name, a in arrays.items()
+                if name not in task.mutable and not _unchanged(a, case.arrays[name])]
+    return Returned(values, modified, seconds)
+
+
+def _unchanged(a: Any, original: np.ndarray) -> bool:
+    return type(a) is np.ndarray and a.shape == original.shape and bool(
+        np.array_equal(a, original, equal_nan=True))
+
+
+def describe_exception(exc: BaseException) -> str:
+    """`ValueError: ... (conv.py, line 12, in conv2d)`: the last frame that is
+    not part of this package, i.e. the student's own line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    here = str(Path(__file__).parent)
+    own = [f for f in frames if not f.filename.startswith(here)]
+    where = ""
+    if own:
+        f = own[-1]
+        where = f" ({Path(f.filename).name}, line {f.lineno}, in {f.name}: `{(f.line or '').strip()}`)"
+    text = str(exc)
+    if len(text) > 300:
+        text = text[:300] + "..."
+    return f"raised {type(exc).__name__}: {text}{where}"
+
+
+def describe_import_error(module: str, exc: BaseException) -> str:
+    """Why `module`.py could not be imported, pointing at the line."""
+    if isinstance(exc, SyntaxError):
+        where = f"{Path(exc.filename or module + '.py').name}, line {exc.lineno}"
+        return f"{module}.py cannot be imported: SyntaxError ({where}): {exc.msg}"
+    return f"{module}.py cannot be imported: {describe_exception(exc)}"

@@ -1,0 +1,70 @@
+"""Feedback a student can act on: the smallest failing input, expected
+versus got at the worst index, and what to look at."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .runner import PartResult
+from .task import Task
+
+KIND_TITLES = {
+    "not_implemented": "not implemented",
+    "missing": "missing",
+    "exception": "raised an exception",
+    "structure": "returned the wrong structure",
+    "type": "wrong type",
+    "shape": "wrong shape",
+    "dtype": "wrong dtype",
+    "nan": "NaN or infinity",
+    "value": "wrong values",
+    "modified": "modified its input",
+    "timeout": "timed out",
+    "memory": "memory limit",
+    "exit": "exited",
+    "crash": "crashed",
+    "output": "output flood",
+    "process": "left a process running",
+    "forbidden": "forbidden library",
+    "import": "cannot be imported",
+}
+
+
+def hint(task: Task, results: Sequence[PartResult]) -> str:
+    """What to check, judged from which parts fail.
+
+    When the basic part passes and others fail, the difference between them
+    is the hint: "fails only when dilation > 1".
+    """
+    by_name = {r.part: r for r in results}
+    failing = [p for p in task.parts if p.name in by_name and not by_name[p.name].passed]
+    if not failing:
+        return ""
+    basic = task.parts[0]
+    if basic.name in by_name and by_name[basic.name].passed:
+        conditions = " or ".join(p.condition for p in failing if p.condition)
+        return f"fails only when {conditions}: {failing[0].advice}"
+    return failing[0].advice
+
+
+def describe_failure(result: PartResult) -> str:
+    """The lines that explain one failing part (no hint)."""
+    title = KIND_TITLES.get(result.kind or "", result.kind or "failed")
+    lines = [f"{result.task}: {result.part} - {title}"]
+    if result.case is not None and result.kind not in ("missing", "import", "forbidden"):
+        label = "input" if result.kind in ("not_implemented", "timeout", "memory", "exit",
+                                           "crash", "output", "process") else "smallest failing input"
+        lines.append(f"  {label}: {result.case.describe()}")
+    if result.message:
+        lines.append(f"  {result.message}")
+    return "\n".join(lines)
+
+
+def part_feedback(task: Task, result: PartResult) -> str:
+    """Feedback for one part alone (the public tests report part by part)."""
+    text = describe_failure(result)
+    if result.kind in ("not_implemented", "missing"):
+        return text
+    part = task.part(result.part)
+    extra = f" (this part differs from '{task.parts[0].name}': {part.condition})" \
+        if part is not task.parts[0] and part.condition else ""
+    return f"{text}\n  hint: {part.advice}{extra}"

@@ -1,0 +1,128 @@
+"""Turn whatever a function returned into plain NumPy arrays, and judge them.
+
+A result is checked in stages, type, then count, shape, dtype, NaN, and
+only then values, so that a student reads the first thing that is wrong,
+not a wall of numbers. Nothing here trusts the object it is handed: an
+array is copied into a fresh `numpy.ndarray` of a numeric dtype before any
+comparison, so a lying `__eq__`, `__array__` or subclass cannot influence
+the verdict.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .tolerances import Mismatch, compare_values
+
+NUMERIC_KINDS = "biuf"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One returned value as plain data: its kind and a numeric array.
+
+    kind is "array" (an ndarray), "scalar" (a NumPy float scalar or a
+    Python float), "int" (a Python or NumPy integer), or "other" (anything
+    else: then `array` is None and `type_name` says what it was).
+    """
+
+    kind: str
+    array: np.ndarray | None
+    type_name: str
+
+
+def to_value(obj: Any) -> Value:
+    """Classify and copy one returned object. Never calls its methods."""
+    t = type(obj)
+    name = f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__qualname__
+    if t is np.ndarray:
+        if obj.dtype.kind not in NUMERIC_KINDS:
+            return Value("other", None, f"numpy.ndarray of dtype {obj.dtype}")
+        return Value("array", np.array(obj, copy=True, order="C"), "numpy.ndarray")
+    if t is bool or t is np.bool_:
+        return Value("other", None, name)
+    if t is int:
+        return Value("int", np.array(obj, dtype=np.int64), "int")
+    if isinstance(obj, np.integer) and t.__module__ == "numpy":
+        return Value("int", np.array(obj, dtype=np.int64), f"numpy.{t.__name__}")
+    if t is float:
+        return Value("scalar", np.array(obj, dtype=np.float64), "float")
+    if isinstance(obj, np.floating) and t.__module__ == "numpy":
+        return Value("scalar", np.array(obj), f"numpy.{t.__name__}")
+    return Value("other", None, name)
+
+
+def to_values(result: Any, names: Sequence[str]) -> list[Value] | str:
+    """Split a result into one Value per expected output name.
+
+    One name: the result itself. Several names: a tuple or list of that
+    length. Names starting with "[" are dictionary keys (`"[dW1]"`).
+    Returns an error message instead when the structure is wrong.
+    """
+    if len(names) == 1:
+        return [to_value(result)]
+    if names[0].startswith("["):
+        keys = [n[1:-1] for n in names]
+        if type(result) is not dict:
+            return f"returned {type(result).__name__}; expected a dict with keys {keys}"
+        missing = [k for k in keys if k not in result]
+        if missing:
+            return f"the returned dict lacks the keys {missing} (it has {sorted(map(str, result))})"
+        return [to_value(result[k]) for k in keys]
+    if type(result) not in (tuple, list):
+        return (f"returned {type(result).__name__}; expected a tuple of {len(names)} "
+                f"arrays ({', '.join(names)})")
+    if len(result) != len(names):
+        return f"returned {len(result)} values; expected {len(names)} ({', '.join(names)})"
+    return [to_value(r) for r in result]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What one output should be: its name, kind and value."""
+
+    name: str
+    kind: str
+    array: np.ndarray
+
+
+def judge(expected: Sequence[Expected], got: Sequence[Value], dtype: np.dtype,
+          tol: tuple[float, float] | None = None) -> Mismatch | None:
+    """Compare in stages; return the first problem found, or None.
+    `tol` = (rtol, atol) overrides the dtype's tolerance."""
+    for exp, val in zip(expected, got):
+        label = f"`{exp.name}`" if len(expected) > 1 else "the result"
+        problem = _judge_one(exp, val, dtype, label, tol)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _judge_one(exp: Expected, val: Value, dtype: np.dtype, label: str, tol) -> Mismatch | None:
+    if val.kind == "other":
+        want = {"array": "a numpy.ndarray", "scalar": "a float", "int": "an int"}[exp.kind]
+        return Mismatch("type", f"{label} is a {val.type_name}; expected {want}")
+    if exp.kind == "int":
+        if val.kind != "int":
+            return Mismatch("type", f"{label} is a {val.type_name}; expected an int")
+        if int(val.array) != int(exp.array):
+            return Mismatch("value", f"{label}: expected {int(exp.array)}, got {int(val.array)}",
+                            expected=exp.array, got=val.array)
+        return None
+    if exp.kind == "array" and val.kind != "array":
+        return Mismatch("type", f"{label} is a {val.type_name}; expected a numpy.ndarray")
+    if exp.kind == "scalar" and val.array.ndim != 0:
+        return Mismatch("shape", f"{label} has shape {val.array.shape}; expected a scalar "
+                                 f"(a float or a 0-d array)")
+    if val.array.shape != exp.array.shape:
+        return Mismatch("shape", f"{label} has shape {val.array.shape}; expected {exp.array.shape}")
+    if val.array.dtype.kind != "f":
+        return Mismatch("dtype", f"{label} has dtype {val.array.dtype}; expected {dtype} "
+                                 f"(a floating result of the input's dtype)")
+    if val.array.dtype != dtype and not (val.kind == "scalar" and val.type_name == "float"
+                                         and dtype == np.float64):
+        return Mismatch("dtype", f"{label} has dtype {val.array.dtype}; expected {dtype}: results "
+                                 f"keep the input's dtype (allocate with dtype=x.dtype)")
+    return compare_values(exp.array, val.array, dtype, label, tol)

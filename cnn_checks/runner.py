@@ -1,0 +1,128 @@
+"""Run one part of a task as a Hypothesis property and keep the smallest
+failing case.
+
+`check_part` is the single place where cases are drawn, the implementation
+is called and its answer judged. The project's tests, the students' public
+tests and the grader all go through it; they differ only in what they pass
+as `run` (the implementation: in this process, or in a sandboxed child)
+and `expected` (PyTorch, or the reference solution).
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+from .cases import Case
+from .execute import Failed, Returned
+from .outputs import Expected, judge
+from .task import Part, Task
+from .tolerances import Mismatch
+
+
+def hypothesis_settings(max_examples: int) -> settings:
+    """Reproducible settings: fixed seed per part, no example database, no
+    deadline (timing never decides a grade), no health checks that depend
+    on speed."""
+    return settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        print_blob=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+    )
+
+
+def part_seed(task: Task, part: Part) -> int:
+    return zlib.crc32(f"{task.name}:{part.name}".encode())
+
+
+@dataclass
+class PartResult:
+    """The verdict on one part, with what a student needs to act on it."""
+
+    task: str
+    part: str
+    passed: bool
+    examples: int = 0
+    kind: str | None = None          # "value", "shape", ..., or a Failed.kind
+    message: str | None = None
+    case: Case | None = None         # the smallest failing case found
+    mismatch: Mismatch | None = None
+    seconds_inside: float = 0.0      # time spent inside the implementation
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.kind == "not_implemented"
+
+
+class _Stop(Exception):
+    """Raised inside the property to make Hypothesis shrink a failure."""
+
+
+@dataclass
+class _State:
+    examples: int = 0
+    fatal: PartResult | None = None
+    last_failure: PartResult | None = None
+    seconds: float = 0.0
+    tried: list = field(default_factory=list)
+
+
+def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
+               expected: Callable[[Case], Sequence[Expected]], *, max_examples: int) -> PartResult:
+    """Draw up to `max_examples` cases from the part's strategy, call `run` on
+    each and judge it against `expected`. On failure Hypothesis shrinks to
+    the smallest failing case, which the result carries."""
+    state = _State()
+
+    def verdict(case: Case, kind: str, message: str, mismatch: Mismatch | None = None) -> PartResult:
+        return PartResult(task.name, part.name, False, state.examples, kind, message, case, mismatch)
+
+    @hypothesis_settings(max_examples)
+    @seed(part_seed(task, part))
+    @given(part.strategy)
+    def prop(case: Case) -> None:
+        if state.fatal is not None:
+            return
+        state.examples += 1
+        outcome = run(case)
+        state.seconds += outcome.seconds
+        if isinstance(outcome, Failed):
+            result = verdict(case, outcome.kind, outcome.message)
+            if outcome.fatal:
+                state.fatal = result
+                return
+            state.last_failure = result
+            raise _Stop()
+        if outcome.modified:
+            names = ", ".join(outcome.modified)
+            state.last_failure = verdict(case, "modified", f"changed its input {names} in place: "
+                                         f"work on a copy (functions never modify their inputs)")
+            raise _Stop()
+        tol = (task.tolerance or {}).get(case.dtype)
+        problem = judge(expected(case), outcome.values, case.dtype, tol)
+        if problem is not None:
+            state.last_failure = verdict(case, problem.stage, problem.message, problem)
+            raise _Stop()
+
+    try:
+        prop()
+    except _Stop:
+        pass
+    except Exception as exc:  # Hypothesis' own complaints (e.g. a flaky callee)
+        if state.last_failure is None:
+            raise
+        if "Flaky" in type(exc).__name__:
+            state.last_failure.message += " (the same input does not always give this result)"
+    result = state.fatal or state.last_failure
+    if result is None:
+        result = PartResult(task.name, part.name, True, state.examples)
+    result.examples = state.examples
+    result.seconds_inside = state.seconds
+    return result

@@ -1,0 +1,2 @@
+"""backprop tasks (to be written)."""
+TASKS = ()

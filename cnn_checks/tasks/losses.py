@@ -1,0 +1,2 @@
+"""losses tasks (to be written)."""
+TASKS = ()

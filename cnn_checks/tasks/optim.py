@@ -1,0 +1,2 @@
+"""optim tasks (to be written)."""
+TASKS = ()

@@ -1,0 +1,2 @@
+"""padding tasks (to be written)."""
+TASKS = ()

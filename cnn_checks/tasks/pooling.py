@@ -1,0 +1,2 @@
+"""pooling tasks (to be written)."""
+TASKS = ()

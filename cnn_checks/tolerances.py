@@ -1,0 +1,77 @@
+"""Per-dtype tolerances and the element-wise comparison. One home for both.
+
+An element passes when
+
+    |got - expected| <= atol * max(1, max|expected|) + rtol * |expected|
+
+The absolute part scales with the largest expected magnitude, because a
+sum of many terms (a convolution, a loss over logits of 1e4) carries an
+absolute rounding error proportional to its largest terms, whichever order
+the terms were added in: loops and vectorized code both pass. Expected
+values are always computed in float64; float32 results get float32-sized
+tolerances.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: dtype -> (rtol, atol)
+TOLERANCES = {
+    np.dtype(np.float64): (1e-7, 1e-9),
+    np.dtype(np.float32): (2e-4, 2e-5),
+}
+
+
+def tolerance(dtype) -> tuple[float, float]:
+    return TOLERANCES[np.dtype(dtype)]
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Why a result was rejected.
+
+    stage is "type", "shape", "dtype", "nan", "value", "modified" (an input
+    was changed) or "error" (the call raised). For "value", `index` is the
+    worst element and `expected`/`got` the whole arrays.
+    """
+
+    stage: str
+    message: str
+    expected: np.ndarray | None = None
+    got: np.ndarray | None = None
+    index: tuple | None = None
+
+
+def compare_values(expected: np.ndarray, got: np.ndarray, dtype, label: str = "the result",
+                   tol: tuple[float, float] | None = None) -> Mismatch | None:
+    """Element-wise check with the dtype's tolerance (or `tol` = (rtol, atol));
+    report the worst element."""
+    rtol, atol = tol or tolerance(dtype)
+    exp = np.asarray(expected, dtype=np.float64)
+    val = np.asarray(got, dtype=np.float64)
+    bad_nan = ~np.isfinite(val) & np.isfinite(exp)
+    if bad_nan.any():
+        idx = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+        return Mismatch("nan", f"{label} holds {val[idx]} at index {idx} where {exp[idx]:.6g} "
+                               f"was expected ({int(bad_nan.sum())} non-finite values): look for "
+                               f"exp() of large numbers or a division by zero",
+                        expected=exp, got=val, index=idx)
+    scale = max(1.0, float(np.max(np.abs(exp), initial=0.0, where=np.isfinite(exp))))
+    allowed = atol * scale + rtol * np.abs(exp)
+    with np.errstate(invalid="ignore"):
+        err = np.where(np.isfinite(exp), np.abs(val - exp), np.where(val == exp, 0.0, np.inf))
+    excess = err - allowed
+    if exp.size == 0 or np.max(excess) <= 0:
+        return None
+    idx = np.unravel_index(int(np.argmax(excess)), exp.shape)
+    idx = tuple(int(i) for i in idx)
+    n_bad = int(np.sum(excess > 0))
+    where = f" at index {idx}" if exp.ndim else ""
+    return Mismatch(
+        "value",
+        f"{label} is wrong{where}: expected {exp[idx]:.10g}, got {val[idx]:.10g} "
+        f"(|error| {err[idx]:.3g} > tolerance {allowed[idx]:.3g}); "
+        f"{n_bad} of {exp.size} values are off",
+        expected=exp, got=val, index=idx)

@@ -1,0 +1,23 @@
+"""The stubs fail every task, with the not-implemented message and nothing else."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_public_test_fails_as_not_implemented():
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/public", "--impl", "assignments", "-q",
+         "-rf", "--tb=line", "--no-header", "-p", "no:randomly"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    out = proc.stdout
+    summary = out.strip().splitlines()[-1]
+    assert " passed" not in summary and " error" not in summary, summary
+    failed = [line for line in out.splitlines() if line.startswith("FAILED ")]
+    assert failed, out[-2000:]
+    wrong = [line for line in failed if "not implemented" not in line]
+    assert not wrong, "\n".join(wrong[:10])
+    n_failed = int(re.search(r"(\d+) failed", summary).group(1))
+    assert n_failed == len(failed)
