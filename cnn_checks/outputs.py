@@ -105,7 +105,7 @@ def _judge_one(exp: Expected, val: Value, dtype: np.dtype, label: str, tol) -> M
         want = {"array": "a numpy.ndarray", "scalar": "a float", "int": "an int"}[exp.kind]
         return Mismatch("type", f"{label} is a {val.type_name}; expected {want}")
     if exp.kind == "int":
-        if val.kind != "int":
+        if val.kind != "int" or val.array.shape != () or val.array.dtype.kind not in "iu":
             return Mismatch("type", f"{label} is a {val.type_name}; expected an int")
         if int(val.array) != int(exp.array):
             return Mismatch("value", f"{label}: expected {int(exp.array)}, got {int(val.array)}",

@@ -93,23 +93,16 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
         state.examples += 1
         outcome = run(case)
         state.seconds += outcome.seconds
-        if isinstance(outcome, Failed):
-            result = verdict(case, outcome.kind, outcome.message)
-            if outcome.fatal:
-                state.fatal = result
-                return
-            state.last_failure = result
-            raise _Stop()
-        if outcome.modified:
-            names = ", ".join(outcome.modified)
-            state.last_failure = verdict(case, "modified", f"changed its input {names} in place: "
-                                         f"work on a copy (functions never modify their inputs)")
-            raise _Stop()
-        tol = (task.tolerance or {}).get(case.dtype)
-        problem = judge(expected(case), outcome.values, case.dtype, tol)
-        if problem is not None:
-            state.last_failure = verdict(case, problem.stage, problem.message, problem)
-            raise _Stop()
+        problem = judge_outcome(task, case, outcome, expected)
+        if problem is None:
+            return
+        kind, message, mismatch = problem
+        result = verdict(case, kind, message, mismatch)
+        if isinstance(outcome, Failed) and outcome.fatal:
+            state.fatal = result
+            return
+        state.last_failure = result
+        raise _Stop()
 
     try:
         prop()
@@ -126,3 +119,50 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
     result.examples = state.examples
     result.seconds_inside = state.seconds
     return result
+
+
+def judge_outcome(task: Task, case: Case, outcome: Returned | Failed,
+                  expected: Callable[[Case], Sequence[Expected]]):
+    """None when the outcome is right, else (kind, message, mismatch)."""
+    if isinstance(outcome, Failed):
+        return outcome.kind, outcome.message, None
+    if outcome.modified:
+        names = ", ".join(outcome.modified)
+        return ("modified", f"changed its input {names} in place: work on a copy "
+                            f"(functions never modify their inputs)", None)
+    tol = (task.tolerance or {}).get(case.dtype)
+    problem = judge(expected(case), outcome.values, case.dtype, tol)
+    if problem is not None:
+        return problem.stage, problem.message, problem
+    return None
+
+
+def generate_cases(task: Task, part: Part, max_examples: int) -> list[Case]:
+    """The cases check_part draws for an implementation that passes them all,
+    in order. They depend only on the part's strategy and seed, so they can
+    be computed once and sent to an implementation in one batch; on the
+    first failure check_part (same seed) retraces them up to that case and
+    then shrinks it."""
+    cases: list[Case] = []
+
+    @hypothesis_settings(max_examples)
+    @seed(part_seed(task, part))
+    @given(part.strategy)
+    def record(case: Case) -> None:
+        cases.append(case)
+
+    record()
+    return cases
+
+
+def check_cases(task: Task, part: Part, cases: Sequence[Case], outcomes: Sequence[Returned | Failed],
+                expected: Callable[[Case], Sequence[Expected]]) -> PartResult | None:
+    """A passing PartResult when every outcome is right, else None (the
+    caller then runs check_part to find and shrink the failure)."""
+    if len(outcomes) != len(cases):
+        return None
+    for case, outcome in zip(cases, outcomes):
+        if judge_outcome(task, case, outcome, expected) is not None:
+            return None
+    return PartResult(task.name, part.name, True, len(cases),
+                      seconds_inside=sum(o.seconds for o in outcomes))

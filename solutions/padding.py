@@ -46,11 +46,15 @@ def source_index(n, before, after, mode):
 
 
 def pad2d(x, padding, mode="constant", value=0.0):
-    """Pad the last two axes of `x` (N, C, H, W).
+    """Pad the last two axes of `x` (N, C, H, W) -> (N, C, top + H + bottom, left + W + right).
 
+    `padding` is an int, (ph, pw) or (top, bottom, left, right) (see `as_four`).
     mode "constant" fills with `value`; "reflect" mirrors the border without
-    repeating the edge; "replicate" repeats the edge. These are PyTorch's
-    `F.pad` modes. Reflect needs each pad smaller than that axis' size.
+    repeating the edge ([a, b, c, d] padded by 2: [c, b, a, b, c, d, c, b]);
+    "replicate" repeats the edge ([a, b, c] padded by 2: [a, a, a, b, c, c, c]).
+    These are PyTorch's `F.pad` modes. Reflect needs each pad smaller than
+    that axis' size. Rows are gathered first, then columns of the result, so
+    the corners are filled as PyTorch fills them.
 
     Example (lecture 001): a 5x5 image padded with padding=1 becomes 7x7 with
     a border of zeros.

@@ -1,2 +1,270 @@
-"""optim tasks (to be written)."""
-TASKS = ()
+"""optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam and optim.annealed_lr.
+
+An optimizer task builds the student's optimizer on two parameter arrays
+(p0, any shape up to 4-D like a weight; p1, 1-D like a bias), calls
+step(grads) a few times with the case's gradients (g<s>_<i>: step s,
+parameter i) and returns the very arrays it handed over. An optimizer must
+update them in place; one that rebinds (self.params[i] = p - ...) leaves
+them as they were and fails on their values.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ..cases import Case, as_tuple
+from ..oracle import tensors, to_numpy, torch_precise
+from ..strategies import FLOAT32, FLOAT64, layouts, param, seeds
+from ..task import Example, Part, Task
+
+N_PARAMS = 2
+OUTPUTS = tuple(f"p{i}" for i in range(N_PARAMS))
+
+IN_PLACE = ("update each parameter array in place (p -= ..., or p[...] = ...), never rebind it "
+            "(self.params[i] = p - ... leaves the caller's arrays unchanged), and keep state "
+            "(buffers, step count) across calls of step()")
+
+
+# --------------------------------------------------------------------------
+# the optimizer classes
+# --------------------------------------------------------------------------
+
+def _rounded(lo: float, hi: float, digits: int = 4) -> st.SearchStrategy:
+    return st.floats(lo, hi).map(lambda v: round(v, digits))
+
+
+@st.composite
+def optim_cases(draw, *, dtype=FLOAT64, **hyper: st.SearchStrategy):
+    """Two parameters (p0 with 1-4 axes, p1 1-D), 3 to 6 steps of gradients,
+    and the hyper-parameters drawn from `hyper` (none: PyTorch's defaults)."""
+    ndim = draw(st.integers(1, 4))
+    shapes = {"p0": tuple(draw(st.integers(1, 4)) for _ in range(ndim)),
+              "p1": (draw(st.integers(1, 5)),)}
+    steps = draw(st.integers(3, 6))
+    for s in range(steps):
+        for i in range(N_PARAMS):
+            shapes[f"g{s}_{i}"] = shapes[f"p{i}"]
+    rng = np.random.default_rng(draw(seeds))
+    arrays = {n: rng.standard_normal(shape).astype(dtype) for n, shape in shapes.items()}
+    params = {name: param(draw(strategy)) for name, strategy in hyper.items()}
+    params["steps"] = steps
+    return Case(arrays, params, draw(layouts))
+
+
+def _hyper(p) -> dict:
+    return {k: as_tuple(v) for k, v in p.items() if k != "steps"}
+
+
+def _call_optim(cls, arrays, p):
+    params = [arrays[n] for n in OUTPUTS]
+    opt = cls(list(params), **_hyper(p))          # a copy of the list: rebinding shows
+    for s in range(p["steps"]):
+        opt.step([arrays[f"g{s}_{i}"] for i in range(N_PARAMS)])
+    return tuple(params)
+
+
+def _oracle_optim(name):
+    def oracle(arrays, p, device):
+        torch = torch_precise()
+        t = tensors(arrays, device)
+        params = [t[n].requires_grad_(True) for n in OUTPUTS]
+        opt = getattr(torch.optim, name)(params, **_hyper(p))
+        for s in range(p["steps"]):
+            for i, q in enumerate(params):
+                q.grad = t[f"g{s}_{i}"]
+            opt.step()
+        return [to_numpy(q) for q in params]
+    return oracle
+
+
+def _advice(text: str) -> str:
+    return f"{text}; update p in place (p -= ...), never rebind it"
+
+
+def _optim_case(p0, p1, grads, **hyper) -> Case:
+    """A worked example: params and per-step gradients as nested lists."""
+    arrays = {"p0": np.array(p0, float), "p1": np.array(p1, float)}
+    for s, (g0, g1) in enumerate(grads):
+        arrays[f"g{s}_0"], arrays[f"g{s}_1"] = np.array(g0, float), np.array(g1, float)
+    return Case(arrays, {**{k: param(v) for k, v in hyper.items()}, "steps": len(grads)})
+
+
+lrs = _rounded(0.001, 0.5)
+momenta = _rounded(0.1, 0.95)
+decays = _rounded(0.01, 0.5)
+epsilons = _rounded(0.001, 0.5)
+
+SGD = Task(
+    "optim", "SGD", _call_optim, _oracle_optim("SGD"), mutable=OUTPUTS, outputs=OUTPUTS,
+    parts=(
+        Part("basic", optim_cases(), "",
+             f"p -= lr * g with PyTorch's defaults (SGD(params): lr=0.001, momentum=0, "
+             f"weight_decay=0, nesterov=False); {IN_PLACE}"),
+        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("p -= lr * g with the given lr")),
+        Part("momentum", optim_cases(lr=lrs, momentum=momenta), "momentum > 0",
+             _advice("buf = momentum * buf + g (buf starts at 0, one buffer per parameter, "
+                     "no (1 - momentum) factor on g), then p -= lr * buf")),
+        Part("nesterov", optim_cases(lr=lrs, momentum=momenta, nesterov=st.just(True)),
+             "nesterov=True",
+             _advice("Nesterov: buf = momentum * buf + g as usual, then step along "
+                     "g + momentum * buf: p -= lr * (g + momentum * buf)")),
+        Part("weight_decay", optim_cases(lr=lrs, momentum=st.sampled_from([0.0, 0.9]),
+                                         weight_decay=decays),
+             "weight_decay > 0",
+             _advice("weight decay is added to the gradient first, g = g + weight_decay * p "
+                     "(a new array: never modify the gradients handed to step), and the rest "
+                     "uses that g, momentum buffer included")),
+        Part("float32", optim_cases(dtype=FLOAT32, lr=lrs, momentum=momenta), "the inputs are float32",
+             _advice("float32 parameters stay float32: in-place updates keep the dtype; create "
+                     "buffers with np.zeros_like(p)")),
+    ),
+    examples=(
+        Example(_optim_case([[0.5, -0.2], [0.1, 0.4]], [0.3],
+                            [([[1.0, -2.0], [0.5, 0.0]], [2.0])], lr=0.01),
+                [np.array([[0.49, -0.18], [0.095, 0.4]]), np.array([0.28])],
+                "lecture 000: one plain step W -= learning_rate * dW with learning_rate = 0.01"),
+        Example(_optim_case([[1.0]], [0.0], [([[1.0]], [1.0])] * 3, lr=0.1, momentum=0.9),
+                [np.array([[0.439]]), np.array([-0.561])],
+                "lecture 004 momentum, gamma = 0.9, alpha = 0.1, gradient 1 three times: "
+                "V = -0.1, -0.19, -0.271, so W moves by -0.561"),
+    ),
+)
+
+Adagrad = Task(
+    "optim", "Adagrad", _call_optim, _oracle_optim("Adagrad"), mutable=OUTPUTS, outputs=OUTPUTS,
+    parts=(
+        Part("basic", optim_cases(), "",
+             f"r += g * g (r starts at 0); p -= lr * g / (sqrt(r) + eps) with PyTorch's "
+             f"defaults lr=0.01, eps=1e-10; {IN_PLACE}"),
+        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr")),
+        Part("eps", optim_cases(lr=lrs, eps=epsilons), "eps is large enough to matter",
+             _advice("eps is added after the square root: sqrt(r) + eps, not sqrt(r + eps) "
+                     "(lecture 000 puts it inside; PyTorch and lecture 004 outside)")),
+        Part("weight_decay", optim_cases(lr=lrs, weight_decay=decays), "weight_decay > 0",
+             _advice("add weight_decay * p to the gradient first, and accumulate the square "
+                     "of that sum")),
+        Part("float32", optim_cases(dtype=FLOAT32, lr=lrs), "the inputs are float32",
+             _advice("float32 parameters stay float32: create the state with np.zeros_like(p)")),
+    ),
+    examples=(
+        Example(_optim_case([1.0, -1.0], [0.5], [([3.0, -4.0], [2.0]), ([4.0, 3.0], [0.0])],
+                            lr=0.1, eps=0.0),
+                [np.array([0.82, -0.96]), np.array([0.4])],
+                "lecture 004 AdaGrad (r <- r + g^2, W <- W - alpha/(eps + sqrt r) g), alpha = 0.1, "
+                "eps = 0: steps of 0.1 then 0.1*4/5 = 0.08 for the first weight"),
+    ),
+)
+
+RMSprop = Task(
+    "optim", "RMSprop", _call_optim, _oracle_optim("RMSprop"), mutable=OUTPUTS, outputs=OUTPUTS,
+    parts=(
+        Part("basic", optim_cases(), "",
+             f"v = alpha * v + (1 - alpha) * g * g (v starts at 0); p -= lr * g / "
+             f"(sqrt(v) + eps) with PyTorch's defaults lr=0.01, alpha=0.99, eps=1e-8; {IN_PLACE}"),
+        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr")),
+        Part("alpha", optim_cases(lr=lrs, alpha=_rounded(0.5, 0.999)), "alpha is given",
+             _advice("alpha weighs the old average: v = alpha * v + (1 - alpha) * g * g, an "
+                     "average of the squared gradients, not of their running sum")),
+        Part("eps", optim_cases(lr=lrs, eps=epsilons), "eps is large enough to matter",
+             _advice("eps is added after the square root: sqrt(v) + eps, not sqrt(v + eps) "
+                     "(the lectures put it inside)")),
+        Part("momentum", optim_cases(lr=lrs, momentum=momenta), "momentum > 0",
+             _advice("with momentum: buf = momentum * buf + g / (sqrt(v) + eps) (buf starts at "
+                     "0), then p -= lr * buf")),
+        Part("weight_decay", optim_cases(lr=lrs, weight_decay=decays), "weight_decay > 0",
+             _advice("add weight_decay * p to the gradient first, and average the square of "
+                     "that sum")),
+        Part("float32", optim_cases(dtype=FLOAT32, lr=lrs, momentum=st.sampled_from([0.0, 0.9])),
+             "the inputs are float32",
+             _advice("float32 parameters stay float32: create the state with np.zeros_like(p)")),
+    ),
+    examples=(
+        Example(_optim_case([1.0, -1.0], [0.5], [([2.0, -0.5], [1.0])], lr=0.01, alpha=0.99, eps=0.0),
+                [np.array([0.9, -0.9]), np.array([0.4])],
+                "lecture 004 RMSprop with rho = 0.99, eps = 0: after one step r = 0.01 g^2, so "
+                "every weight moves by alpha / sqrt(0.01) = 10 alpha against its gradient's sign"),
+    ),
+)
+
+Adam = Task(
+    "optim", "Adam", _call_optim, _oracle_optim("Adam"), mutable=OUTPUTS, outputs=OUTPUTS,
+    parts=(
+        Part("basic", optim_cases(), "",
+             f"t += 1 (t starts at 0, so the first step has t = 1); m = b1 m + (1-b1) g; "
+             f"v = b2 v + (1-b2) g^2; p -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) "
+             f"+ eps), with PyTorch's defaults lr=0.001, betas=(0.9, 0.999), eps=1e-8; {IN_PLACE}"),
+        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr")),
+        Part("betas", optim_cases(lr=lrs, betas=st.tuples(_rounded(0.5, 0.95), _rounded(0.9, 0.9999))),
+             "betas is given",
+             _advice("betas = (b1, b2): b1 for the gradient average m, b2 for the squared-"
+                     "gradient average v, and both bias corrections use the power t")),
+        Part("eps", optim_cases(lr=lrs, eps=epsilons), "eps is large enough to matter",
+             _advice("eps is added after the square root of the bias-corrected v: "
+                     "sqrt(v / (1 - b2**t)) + eps, not sqrt(v + eps)")),
+        Part("weight_decay", optim_cases(lr=lrs, weight_decay=decays), "weight_decay > 0",
+             _advice("Adam's weight_decay adds weight_decay * p to the gradient before m and v "
+                     "(L2 regularization, not AdamW's decoupled decay)")),
+        Part("float32", optim_cases(dtype=FLOAT32, lr=lrs), "the inputs are float32",
+             _advice("float32 parameters stay float32: create m and v with np.zeros_like(p)")),
+    ),
+    examples=(
+        Example(_optim_case([1.0, -1.0], [0.5], [([2.0, -0.5], [1e-3])], lr=0.1, eps=0.0),
+                [np.array([0.9, -0.9]), np.array([0.4])],
+                "Adam's first step (t = 1) moves every weight by lr against its gradient's sign: "
+                "the bias-corrected m / sqrt(v) is g / |g|; without the correction (lecture 000) "
+                "it would be 0.1 g / sqrt(0.001 g^2) = 3.16 lr"),
+        Example(_optim_case([0.0], [0.0], [([1.0], [1.0]), ([2.0], [-1.0])], lr=0.1, eps=0.0),
+                [{(0,): -0.1 - 0.1 * (0.29 / 0.19) / np.sqrt(0.004999 / 0.001999)}, None],
+                "Adam's second step: m = 0.29, v = 0.004999, corrected by 1 - 0.9^2 and "
+                "1 - 0.999^2 (the power t = 2 that lecture 004 leaves out)"),
+    ),
+)
+
+
+# --------------------------------------------------------------------------
+# annealed_lr
+# --------------------------------------------------------------------------
+
+@st.composite
+def anneal_cases(draw, *, start=False, large=False):
+    alpha = draw(_rounded(0.001, 10.0))
+    eps = draw(_rounded(1e-3, 0.1, 6) if large else _rounded(0.01, 10.0))
+    t = 0 if start else draw(st.integers(10**3, 10**6) if large else st.integers(1, 100))
+    return Case({}, {"alpha": alpha, "eps": eps, "t": t})
+
+
+def _call_anneal(fn, arrays, p):
+    return fn(p["alpha"], p["eps"], p["t"])
+
+
+def _oracle_anneal(arrays, p, device):
+    torch = torch_precise()
+    alpha = torch.tensor(p["alpha"], dtype=torch.float64, device=device)
+    eps = torch.tensor(p["eps"], dtype=torch.float64, device=device)
+    return [float((alpha / (eps + p["t"])).item())]
+
+
+def _anneal(alpha, eps, t) -> Case:
+    return Case({}, {"alpha": alpha, "eps": eps, "t": t})
+
+
+annealed_lr = Task(
+    "optim", "annealed_lr", _call_anneal, _oracle_anneal,
+    parts=(
+        Part("basic", anneal_cases(), "",
+             "alpha(t) = alpha / (eps + t): divide by the sum eps + t, return a float"),
+        Part("start", anneal_cases(start=True), "t = 0",
+             "at t = 0 the schedule starts at alpha / eps (large when eps is small)"),
+        Part("large", anneal_cases(large=True), "t is large and eps small",
+             "alpha(t) decays like alpha / t towards 0: use true division, not //"),
+    ),
+    examples=(
+        Example(_anneal(0.1, 0.5, 0), [0.2],
+                "lecture 004: alpha(0) = alpha / eps = 0.1 / 0.5 = 0.2"),
+        Example(_anneal(1.0, 1.0, 9), [0.1], "lecture 004: alpha(9) = 1 / (1 + 9) = 0.1"),
+        Example(_anneal(0.5, 0.01, 1000), [0.5 / 1000.01],
+                "lecture 004: alpha(t) -> 0 as t grows: 0.5 / (0.01 + 1000)"),
+    ),
+)
+
+TASKS = (SGD, Adagrad, RMSprop, Adam, annealed_lr)

@@ -1,0 +1,178 @@
+"""Grade one submission: every task, part by part, in sandboxed children.
+
+For each task the grader (this process, trusted) draws the cases with
+Hypothesis, sends each to the child that runs the student's function,
+computes the expected answer with the reference solution here, and judges
+the child's plain-array answer. The student's code never shares a process
+with the reference, the expected values or the results.
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from cnn_checks.execute import Failed, execute, find_callable
+from cnn_checks.feedback import hint
+from cnn_checks.implementations import load_module, module_dir
+from cnn_checks.oracle import values_expected
+from cnn_checks.runner import PartResult, check_cases, check_part
+from cnn_checks.tasks import TASKS
+
+from .case_cache import cases_for
+from .rubric import Rubric
+from .sandbox import Limits, Sandbox
+
+
+@dataclass
+class TaskReport:
+    """A task's verdict: one PartResult per part, with points."""
+
+    task: str
+    results: list[PartResult]
+    points: dict[str, float]
+    hint: str = ""
+    seconds_inside: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(self.points[r.part] for r in self.results if r.passed), 2)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(self.points.values()), 2)
+
+
+@dataclass
+class Settings:
+    rubric: Rubric
+    examples: int
+    limits: Limits
+    workers: int
+    use_bwrap: bool | None = None
+    tasks: list[str] = field(default_factory=lambda: list(TASKS))
+
+    @classmethod
+    def from_rubric(cls, rubric: Rubric, **overrides) -> "Settings":
+        limits = Limits(call_seconds=rubric.setting("call_seconds", 10.0),
+                        cpu_seconds=rubric.setting("cpu_seconds", 60),
+                        memory_mb=rubric.setting("memory_mb", 2048))
+        base = dict(rubric=rubric, examples=rubric.setting("examples", 100), limits=limits,
+                    workers=rubric.setting("workers", 2))
+        base.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**base)
+
+
+def _reference_expected(task):
+    fn = find_callable(load_module("solutions", task.module), task)
+
+    def expected(case):
+        outcome = execute(task, fn, case)
+        if isinstance(outcome, Failed):
+            raise RuntimeError(f"the reference failed on {task.name}: {outcome.message}")
+        return values_expected(task, outcome.values)
+
+    return expected
+
+
+def _static_violations(submission: Path, task, forbidden: list[str]) -> list:
+    from cnn_checks.forbidden import violations_for_task
+    folder = module_dir(submission)
+    sources = {}
+    for path in sorted(folder.glob("*.py")):
+        try:
+            sources[path.name] = path.read_text(errors="replace")
+        except OSError:
+            continue
+    return violations_for_task(sources, task.module, task.function, forbidden)
+
+
+def _all_fail(task, kind: str, message: str) -> list[PartResult]:
+    return [PartResult(task.name, p.name, False, 0, kind, message) for p in task.parts]
+
+
+_SANDBOX: dict = {}
+
+
+def _sandbox(submission: Path, settings: Settings) -> Sandbox:
+    key = (str(submission), os.getpid())
+    if key not in _SANDBOX:
+        _SANDBOX.clear()
+        _SANDBOX[key] = Sandbox(submission, settings.limits, settings.use_bwrap)
+    return _SANDBOX[key]
+
+
+def grade_task(task_name: str, submission: Path, settings: Settings) -> TaskReport:
+    """Grade one task: static check, then each part through one child (a
+    fresh child after any failure that ended the previous one)."""
+    start = time.perf_counter()
+    task = TASKS[task_name]
+    points = settings.rubric.part_points(task_name)
+    forbidden = settings.rubric.forbidden_for(task_name)
+    violations = _static_violations(submission, task, forbidden)
+    if violations:
+        message = "\n".join(v.message() for v in violations)
+        results = _all_fail(task, "forbidden", message)
+        return TaskReport(task_name, results, points, "", 0.0, time.perf_counter() - start)
+    sandbox = _sandbox(submission, settings)
+    expected = _reference_expected(task)
+    results: list[PartResult] = []
+    child = None
+    for part in task.parts:
+        if child is None or child.dead:
+            if child is not None:
+                child.close()
+            child = sandbox.start(task.name, forbidden)
+            if isinstance(child, Failed):
+                results += _all_fail(task, child.kind, child.message)[len(results):]
+                child = None
+                break
+        result, child = _grade_part(task, part, child, sandbox, forbidden, expected, settings)
+        results.append(result)
+    if child is not None:
+        child.close()
+    inside = sum(r.seconds_inside for r in results)
+    return TaskReport(task_name, results, points, hint(task, results), inside,
+                      time.perf_counter() - start)
+
+
+def _grade_part(task, part, child, sandbox, forbidden, expected, settings):
+    """Fast path: the part's (cached) cases in one batch; only if one fails,
+    Hypothesis retraces them one call at a time and shrinks the failure.
+    Returns the result and the child to use next (a fresh one if needed)."""
+    cases = cases_for(task, part, settings.examples)
+    outcomes = child.batch(cases)
+    if not isinstance(outcomes, Failed):
+        passed = check_cases(task, part, cases, outcomes, expected)
+        if passed is not None:
+            return passed, child
+    if child.dead:
+        child.close()
+        child = sandbox.start(task.name, forbidden)
+        if isinstance(child, Failed):
+            return PartResult(task.name, part.name, False, 0, child.kind, child.message), None
+    return check_part(task, part, child.call, expected, max_examples=settings.examples), child
+
+
+def _grade_task_job(args):
+    return grade_task(*args)
+
+
+def grade_submission(submission: Path, settings: Settings) -> list[TaskReport]:
+    """Every task of the rubric, in parallel over `settings.workers` processes."""
+    submission = Path(submission).resolve()
+    names = [t for t in settings.tasks if t in TASKS]
+    jobs = [(name, submission, settings) for name in names]
+    if settings.workers <= 1:
+        reports = [_grade_task_job(j) for j in jobs]
+    else:
+        # Slow tasks first, so the two workers finish together.
+        order = sorted(range(len(jobs)), key=lambda i: -settings.rubric.task_points(names[i]))
+        with ProcessPoolExecutor(settings.workers, mp_context=get_context("fork")) as pool:
+            done = dict(zip(order, pool.map(_grade_task_job, [jobs[i] for i in order])))
+        reports = [done[i] for i in range(len(jobs))]
+    return reports

@@ -1,0 +1,57 @@
+"""Points per task and part, grading settings and forbidden libraries,
+from a TOML rubric an instructor can edit (grader/rubric.toml by default)."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from cnn_checks.tasks import TASKS
+
+DEFAULT_RUBRIC = Path(__file__).with_name("rubric.toml")
+
+
+@dataclass
+class Rubric:
+    points: dict[str, float]
+    weights: dict[str, dict[str, float]] = field(default_factory=dict)
+    settings: dict[str, float] = field(default_factory=dict)
+    forbidden: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "Rubric":
+        data = tomllib.loads(Path(path or DEFAULT_RUBRIC).read_text())
+        unknown = set(data.get("points", {})) - set(TASKS)
+        if unknown:
+            raise ValueError(f"rubric names unknown tasks: {sorted(unknown)}")
+        return cls(data.get("points", {}), data.get("weights", {}), data.get("settings", {}),
+                   data.get("forbidden", {}))
+
+    def task_points(self, task_name: str) -> float:
+        return float(self.points.get(task_name, 1))
+
+    def part_points(self, task_name: str) -> dict[str, float]:
+        """Each part's share of the task's points, rounded to 0.01 so that
+        the shares add up exactly to the task's points."""
+        task = TASKS[task_name]
+        w = {p.name: Fraction(str(self.weights.get(task_name, {}).get(p.name, 1))) for p in task.parts}
+        total = Fraction(str(self.task_points(task_name)))
+        shares = {name: round(float(total * wi / sum(w.values())), 2) for name, wi in w.items()}
+        first = task.parts[0].name
+        shares[first] = round(float(total) - sum(v for k, v in shares.items() if k != first), 2)
+        return shares
+
+    def setting(self, name: str, default):
+        return type(default)(self.settings.get(name, default))
+
+    def forbidden_for(self, task_name: str) -> list[str]:
+        """The default forbidden names for the task plus the rubric's extras."""
+        from cnn_checks.forbidden import forbidden_for
+        module = task_name.split(".")[0]
+        extra = self.forbidden.get(module, []) + self.forbidden.get(task_name, [])
+        return sorted(set(forbidden_for(task_name)) | set(extra))
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(self.task_points(t) for t in TASKS), 2)
