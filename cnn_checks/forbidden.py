@@ -571,7 +571,8 @@ class _Analysis:
             return isinstance(func, _Lib) and func.dotted in _IMPORT_FUNCTIONS and bool(node.args) \
                 and _const_str(node.args[0]) is not None
         if isinstance(node, ast.Subscript):
-            return self.resolve(node.value, scope) == _Lib("sys.modules", "import") \
+            base = self.resolve(node.value, scope)
+            return isinstance(base, _Lib) and base.dotted == "sys.modules" \
                 and _const_str(node.slice) is not None
         return False
 

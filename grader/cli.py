@@ -2,6 +2,8 @@
 
     grader grade SUBMISSION [--out FILE] [--format json|markdown]
     grader batch SUBMISSIONS_DIR [--out DIR]
+    grader release OUT
+    grader gradescope OUT.zip
 """
 from __future__ import annotations
 
@@ -67,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--format", choices=("json", "markdown"), default="json")
     common(g)
     g.set_defaults(func=cmd_grade)
+
+    from . import batch, gradescope, release
+    for module in (batch, release, gradescope):
+        module.register(sub, common)
     return parser
 
 

@@ -115,7 +115,8 @@ def grade_task(task_name: str, submission: Path, settings: Settings) -> TaskRepo
     forbidden = settings.rubric.forbidden_for(task_name)
     violations = _static_violations(submission, task, forbidden)
     if violations:
-        message = "\n".join(v.message() for v in violations)
+        from cnn_checks.forbidden import describe
+        message = describe(violations, task_name)
         results = _all_fail(task, "forbidden", message)
         return TaskReport(task_name, results, points, "", 0.0, time.perf_counter() - start)
     sandbox = _sandbox(submission, settings)

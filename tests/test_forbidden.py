@@ -136,8 +136,8 @@ CONV_ROUTES = [
         """),
     ("import", "torch.nn.functional.conv2d", """
         import torch
-        F = torch.nn.functional
         def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
+            F = torch.nn.functional
             return F.conv2d(x, w)
         """),
     ("import", "torch", """
@@ -297,10 +297,13 @@ def test_every_method_of_an_optimizer_class_counts(tmp_path):
 
 
 def test_module_level_code_is_charged_to_the_module(tmp_path):
-    source = "import torch\ntorch.manual_seed(0)\nexec('x = 1')\n" + HONEST_SIZE
+    """It runs whenever the module is imported (an import alone does not)."""
+    source = ("import sys, importlib, torch\ntorch.manual_seed(0)\nexec('x = 1')\n"
+              "F = torch.nn.functional\nsig = importlib.import_module('scipy.signal')\n"
+              "t = sys.modules['torch']\n" + HONEST_SIZE)
     found = scan(tmp_path, {"conv.py": source}, ["conv.conv_output_size"])
-    assert {(v.name, v.function) for v in found["conv.conv_output_size"]} == {
-        ("torch.manual_seed", None), ("exec", None)}
+    assert {(v.name, v.lineno, v.function) for v in found["conv.conv_output_size"]} == {
+        ("torch.manual_seed", 2, None), ("exec", 3, None), ("torch.nn.functional", 4, None)}
 
 
 def test_the_hidden_reference_is_forbidden(tmp_path):
