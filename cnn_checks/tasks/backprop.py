@@ -420,8 +420,8 @@ def pool_backward_cases(draw, *, dtype=FLOAT64, stride="kernel", rectangular=Fal
                         padding=False, channels=False, layout=False):
     """dout, x for pooling backward passes. stride: "kernel" (given, equal to
     the kernel: windows tile the input), "default" (not given), "overlap"
-    (smaller than the kernel), "gaps" (larger), "any". Inputs are random
-    normals: no ties inside a window."""
+    (smaller than the kernel), "gaps" (larger), "apart" (no overlap: equal or
+    larger), "any". Inputs are random normals: no ties inside a window."""
     if rectangular:
         kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
         if stride == "overlap":
@@ -441,6 +441,8 @@ def pool_backward_cases(draw, *, dtype=FLOAT64, stride="kernel", rectangular=Fal
             lo_h, hi_h, lo_w, hi_w = 1, kh - 1, 1, kw - 1
         elif stride == "gaps":
             lo_h, hi_h, lo_w, hi_w = kh + 1, kh + 2, kw + 1, kw + 2
+        elif stride == "apart":
+            lo_h, hi_h, lo_w, hi_w = kh, kh + 2, kw, kw + 2
         else:
             lo_h, hi_h, lo_w, hi_w = 1, 4, 1, 4
         sh = draw(st.integers(lo_h, hi_h))
@@ -449,7 +451,7 @@ def pool_backward_cases(draw, *, dtype=FLOAT64, stride="kernel", rectangular=Fal
     if padding:
         ph, pw = draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2))
         if ph == pw == 0:
-            ph = kh // 2
+            ph, pw = (kh // 2, 0) if kh >= 2 else (0, kw // 2)
     else:
         ph = pw = 0
     n = draw(st.integers(1, 3)) if channels else 1
@@ -496,14 +498,18 @@ def _pool_parts(kind: str, accumulate: str, route: str, pad: str) -> tuple[Part,
         Part("stride", cases(stride="gaps"), "stride > kernel_size (windows leave gaps)",
              "window (i, j) starts at row i*stride_h and column j*stride_w; inputs that no "
              "window reads get gradient 0"),
-        Part("rectangular", cases(stride="any", rectangular=True),
+        Part("rectangular", cases(stride="apart", rectangular=True),
              "kernel_size or stride are (h, w) pairs with h != w",
              "use kernel_size[0] and stride[0] for rows, kernel_size[1] and stride[1] for "
              "columns"),
-        Part("padding", cases(stride="any", padding=True), "padding > 0", pad),
-        Part("channels", cases(stride="any", channels=True), "batch or channel sizes exceed 1",
+        Part("padding", cases(stride="apart", padding=True), "padding > 0", pad),
+        Part("channels", cases(stride="apart", channels=True), "batch or channel sizes exceed 1",
              f"{kind} pooling works on each image and channel separately: keep the N and C axes"),
-        Part("non-contiguous", cases(stride="any", channels=True, layout=True),
+        Part("combined", cases(stride="any", rectangular=True, padding=True, channels=True),
+             "pair kernel and stride, padding and channels are combined (windows may overlap)",
+             "window (i, j) covers padded rows i*stride_h .. i*stride_h + KH - 1 and columns "
+             "j*stride_w .. j*stride_w + KW - 1; accumulate into a padded dx and crop it"),
+        Part("non-contiguous", cases(stride="apart", channels=True, layout=True),
              "the inputs are non-contiguous arrays",
              "do not assume C-contiguous memory (as_strided with hand-made strides, x.data, "
              "in-place reshapes): index and slice the arrays, or np.ascontiguousarray them first"),

@@ -47,8 +47,9 @@ def test_lecture_example(task, example, impl_package):
         expected = expectations(task, slide)
     problem = judge(expected, outcome.values, example.case.dtype, _example_tol(task, example))
     if problem is None:
-        for spot, want in [(k, v) for s in slide if isinstance(s, dict) for k, v in s.items()]:
-            got = outcome.values[0].array[spot]
+        spots = [(i, k, v) for i, s in enumerate(slide) if isinstance(s, dict) for k, v in s.items()]
+        for output, spot, want in spots:
+            got = outcome.values[output].array[spot]
             if not np.isclose(got, want, rtol=1e-3, atol=1e-3):
                 problem_text = f"at {spot} the slide gives {want}, got {got}"
                 pytest.fail(f"{task.name} on {example.source}: {problem_text}", pytrace=False)
