@@ -293,8 +293,8 @@ def run_batch(todo: list[tuple[str, Path]], out: Path, settings, jobs: int, sand
                     say(f"error {student}: {first[0]}")
                 _drop_empty_log(out, student)
                 finished += 1
-                bar.update(1)
                 bar.set_postfix_str(student, refresh=False)
+                bar.update(1)
     except KeyboardInterrupt:
         state["stop"] = True
     finally:
@@ -327,6 +327,8 @@ def collect(out: Path, students: list[str], tasks: list[str] | None = None) -> t
     for student in students:
         result = load_result(out / RESULTS / f"{student}.json", tasks)
         err = out / ERRORS / f"{student}.txt"
+        if result is not None and err.exists() and _mtime(err) >= _mtime(out / RESULTS / f"{student}.json"):
+            result = None  # a later regrade of this student failed
         if result is not None:
             per = task_scores(result)
             seen.update(per)
@@ -339,6 +341,13 @@ def collect(out: Path, students: list[str], tasks: list[str] | None = None) -> t
     order = {name: i for i, name in enumerate(TASKS)}
     columns = sorted(seen, key=lambda t: (order.get(t, len(order)), t))
     return columns, rows
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def gradebook_csv(columns: list[str], rows: list[dict]) -> str:
@@ -377,7 +386,7 @@ def scores_png(columns: list[str], rows: list[dict]) -> bytes:
                     color="#4C72B0" if name != "total" else "#DD8452", edgecolor="white")
             mean = sum(vals) / len(vals)
             ax.axvline(mean, color="black", linewidth=1, linestyle="--")
-        ax.set_xlim(0, top)
+        ax.set_xlim(-0.02 * top, 1.02 * top)
         ax.set_title(f"{name} (/{top:g})", fontsize=8, fontweight="bold" if name == "total" else None)
         ax.tick_params(labelsize=7)
         ax.yaxis.get_major_locator().set_params(integer=True)
@@ -442,6 +451,10 @@ def cmd_batch(args) -> int:
             _, interrupted = run_batch(todo, out, settings, jobs, sandbox_label)
         except KeyboardInterrupt:
             interrupted = True
+    try:
+        (out / LOGS).rmdir()  # only when empty
+    except OSError:
+        pass
     rows = write_summaries(out, students, tasks)
     graded = sum(1 for r in rows if r["total"] is not None)
     errors = len(rows) - graded

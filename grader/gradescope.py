@@ -1,5 +1,123 @@
-"""grader gradescope (being written)."""
+"""`grader gradescope OUT.zip`: build a Gradescope autograder.
+
+The zip's root becomes /autograder/source on Gradescope:
+  setup.sh, run_autograder       (grader/templates/gradescope/)
+  pyproject.toml, grader/, solutions/, cnn_checks/, assignments/
+                                 the instructor's side: grader, hidden
+                                 reference, public checks, rubric
+  gradescope.env                 the settings baked in by this command
+setup.sh installs bubblewrap, a venv with PyTorch (CPU) and the grader;
+run_autograder grades /autograder/submission in the sandbox and always
+writes /autograder/results/results.json (a score of 0 with the reason when
+the grader itself cannot run).
+"""
+from __future__ import annotations
+
+import shlex
+import sys
+import zipfile
+from pathlib import Path
+
+from .release import PROJECT, TEMPLATES
+
+#: What of the project goes into /autograder/source.
+SOURCE_DIRS = ("grader", "solutions", "cnn_checks", "assignments")
+SOURCE_FILES = ("pyproject.toml",)
+SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis", "templates"}
+SKIP_SUFFIXES = (".pyc", ".pyo")
+
+
+def _project_files(project: Path):
+    for rel in SOURCE_FILES:
+        yield project / rel, rel
+    for top in SOURCE_DIRS:
+        for path in sorted((project / top).rglob("*")):
+            rel = path.relative_to(project)
+            if path.is_file() and not (set(rel.parts) & SKIP_PARTS) \
+                    and not path.name.endswith(SKIP_SUFFIXES):
+                yield path, rel.as_posix()
+
+
+def _env_file(args_line: list[str], timeout: int, allow_fallback: bool) -> str:
+    return ("# Settings baked in by `grader gradescope`; run_autograder reads this file.\n"
+            f"GRADER_DEFAULT_ARGS={shlex.quote(shlex.join(args_line))}\n"
+            f"GRADER_DEFAULT_TIMEOUT={int(timeout)}\n"
+            f"GRADER_DEFAULT_ALLOW_FALLBACK={1 if allow_fallback else 0}\n")
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    zf.writestr(info, data)
+
+
+def build_zip(out: Path, project: Path | None = None, rubric: Path | None = None,
+              grader_args: list[str] | None = None, timeout: int = 540,
+              allow_fallback: bool = False) -> Path:
+    """Write the autograder zip. `rubric` replaces grader/rubric.toml inside
+    it; `grader_args` (e.g. ["--examples", "50"]) are passed to every
+    `grader grade`; `timeout` stops the grader before Gradescope's limit."""
+    project = Path(project or PROJECT).resolve()
+    for needed in ("grader", "solutions", "cnn_checks", "pyproject.toml"):
+        if not (project / needed).exists():
+            raise FileNotFoundError(f"{project} is not the exercise project: no {needed}")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if rubric is not None:
+        from .rubric import Rubric
+        Rubric.load(rubric)  # refuse a broken rubric now, not on Gradescope
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in ("setup.sh", "run_autograder"):
+            _add(zf, name, (TEMPLATES / "gradescope" / name).read_bytes(), executable=True)
+        for path, rel in _project_files(project):
+            if rubric is not None and rel == "grader/rubric.toml":
+                continue
+            _add(zf, rel, path.read_bytes())
+        if rubric is not None:
+            _add(zf, "grader/rubric.toml", Path(rubric).read_bytes())
+        _add(zf, "gradescope.env", _env_file(grader_args or [], timeout, allow_fallback).encode())
+    return out
+
+
+def _args_from(args) -> list[str]:
+    line = []
+    if args.examples is not None:
+        line += ["--examples", str(args.examples)]
+    if args.workers is not None:
+        line += ["--workers", str(args.workers)]
+    if args.tasks:
+        line += ["--tasks", *args.tasks]
+    if args.no_bwrap:
+        line += ["--no-bwrap"]
+    return line
+
+
+def cmd_gradescope(args) -> int:
+    if not str(args.out).endswith(".zip"):
+        print("grader gradescope: OUT must end with .zip", file=sys.stderr)
+        return 2
+    try:
+        out = build_zip(Path(args.out), args.project, args.rubric, _args_from(args), args.timeout,
+                        args.allow_fallback or args.no_bwrap)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"grader gradescope: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: upload it as the assignment's autograder (Configure Autograder -> zip file)")
+    print("then run 'Test Autograder' with a correct submission; see docs/instructor-guide.md")
+    return 0
 
 
 def register(sub, common):
     """Add the `gradescope` subcommand to the grader's parser."""
+    p = sub.add_parser("gradescope", help="build a Gradescope autograder zip")
+    p.add_argument("out", help="the zip to write (OUT.zip)")
+    p.add_argument("--project", type=Path, default=None,
+                   help="the exercise project (default: the one this grader belongs to)")
+    p.add_argument("--timeout", type=int, default=540,
+                   help="seconds before run_autograder stops the grader (default 540; keep it "
+                        "below the assignment's Gradescope timeout)")
+    p.add_argument("--allow-fallback", action="store_true",
+                   help="grade even where bubblewrap does not work (weaker sandbox)")
+    common(p)
+    p.set_defaults(func=cmd_gradescope)

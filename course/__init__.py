@@ -1,0 +1,8 @@
+"""The nbgrader course: a multiple-choice + numeric quiz and the coding
+tasks as notebooks, built from one question bank and from assignments/.
+
+    python -m course build COURSE_DIR        # the whole nbgrader course folder
+    python -m course autograde COURSE_DIR ASSIGNMENT [STUDENT ...]
+
+Never run plain `nbgrader autograde`: scores come from course.autograde.
+"""

@@ -1,0 +1,318 @@
+"""An adversarial corpus for the grader, and the helpers that run it.
+
+Each folder here is one attack: `<module>.py` fragments that are appended to
+a copy of the reference module of that name (so the fragment's definitions
+replace the reference's, and `_reference_x = x` at its top keeps the real
+one at hand). Strings `@@NAME@@` in a fragment are filled in when the
+submission is built (the results path, a secret token, ...), which is how
+an attack learns what it would need to know to do harm.
+
+`ATTACKS` says, for each folder, which task it attacks (a task, or a module
+for attacks at import time), which other module is graded alongside it, and
+what the grader must report. tests/test_adversarial.py runs them;
+tests/test_grader.py uses the same helpers for the failure taxonomy.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+SOLUTIONS = ROOT / "solutions"
+MODULES = ("padding", "conv", "pooling", "losses", "backprop", "optim")
+GRADER = [str(Path(sys.executable).with_name("grader"))]
+if not Path(GRADER[0]).exists():  # pragma: no cover - an install without the console script
+    GRADER = [sys.executable, "-m", "grader.cli"]
+
+#: The grader's per-call limit in the rubric the tests use (the default is
+#: 10 s; hanging attacks would make the suite slow).
+CALL_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str                    # its folder under tests/adversarial/
+    target: str                  # attacked task ("conv.conv2d"), or a module for import-time attacks
+    other: str                   # a module graded alongside, which must keep full marks
+    why: str                     # what the attack tries
+    kinds: tuple[str, ...] = ()  # text expected in the attacked entries' output
+    partial: bool = False        # by design only some parts can fail: expect less than full
+    examples: int = 20
+    stdout: bool = False         # grade to standard output instead of --out
+    timeout: float = 150.0       # the test's limit on the whole grader run
+    markers: tuple[str, ...] = ()  # command-line text of processes the attack starts
+    weak: dict = field(default_factory=dict)  # check -> reason: a known grader weakness (xfail)
+
+    @property
+    def module(self) -> str:
+        return self.target.split(".")[0]
+
+    @property
+    def tasks_arg(self) -> list[str]:
+        return [self.module, self.other]
+
+    def attacked(self, test_name: str) -> bool:
+        task = test_name.split(":")[0]
+        return task == self.target or task.split(".")[0] == self.target
+
+
+FORGE = ("the child is the student's process, so the student can rewrite its answers: "
+         "grader/sandbox.py _returned_from (and outputs.judge) never check that the number of "
+         "returned values equals the task's outputs, so an answer with no values passes")
+RECURSION = ("grader/wire.py decode(): json.loads raises RecursionError on a deeply nested "
+             "header; it is not caught (only ValueError), so the grader crashes with no results")
+PARTIAL = ("grader/sandbox.py Child._read_frame selects once, then wire.read_frame blocks in "
+           "read_exact: a child that sends part of a frame and stalls hangs the grader forever")
+INPLACE = ("the 'inputs unchanged' check runs inside the child (cnn_checks/execute.py _unchanged, "
+           "with the child's numpy.array_equal), so the student's code can patch it or forge "
+           "'modified': [] in its answer")
+
+ATTACKS = [
+    Attack("monkeypatch_numpy", "conv.conv2d", "losses",
+           "patch np.allclose / array_equal / isclose / numpy.testing to always agree, wrong values",
+           kinds=("wrong values",)),
+    Attack("inplace_hidden", "losses.softmax", "padding",
+           "modify the input in place and patch np.array_equal so the child's check misses it",
+           weak={"no_gain": INPLACE}),
+    Attack("ndarray_subclass", "padding.pad2d", "losses",
+           "an ndarray subclass with wrong data whose __eq__/__array__/ufuncs report the right one",
+           kinds=("wrong type",)),
+    Attack("array_like_object", "pooling.max_pool2d", "losses",
+           "an object instead of an array: __eq__ always True, __array__ wrong, shape attribute",
+           kinds=("wrong type",)),
+    Attack("lying_scalar", "losses.cross_entropy", "padding",
+           "a float64 subclass claiming module numpy, equal to everything, holding a wrong value"),
+    Attack("forge_values", "padding.pad2d", "losses",
+           "replace the child's answering code so every call answers 'returned' with no values",
+           weak={"no_gain": FORGE}),
+    Attack("forge_recursion", "padding.pad2d", "losses",
+           "write a frame with a 200000-deep JSON header straight to the answer pipe",
+           weak={"complete": RECURSION, "no_gain": RECURSION, "others_full": RECURSION}),
+    Attack("forge_partial_frame", "pooling.global_avg_pool2d", "padding",
+           "write the first bytes of an answer frame, then stall forever",
+           examples=2, timeout=60,
+           weak={"complete": PARTIAL, "no_gain": PARTIAL, "others_full": PARTIAL}),
+    Attack("import_solutions_static", "conv.conv2d", "padding",
+           "`from solutions.conv import conv2d` inside the function", kinds=("forbidden",)),
+    Attack("read_reference", "conv.conv2d", "padding",
+           "import solutions by a computed name; read solutions/conv.py and the rubrics by "
+           "absolute path"),
+    Attack("read_proc", "pooling.avg_pool2d", "padding",
+           "scan /proc/*/cmdline, environ and cwd (pid 1, the grader) for the results path, the "
+           "rubric, the secret"),
+    Attack("read_env", "losses.cross_entropy", "padding",
+           "look for the grader's secret environment variable, USER, tokens, VIRTUAL_ENV"),
+    Attack("fake_results", "padding.pad2d", "losses",
+           "write a perfect results.json to the --out path, /autograder, /tmp and the submission; "
+           "print one; at import and in the function"),
+    Attack("fake_stdout", "losses.softmax", "padding",
+           "print a perfect results.json while the grader writes its results to stdout",
+           stdout=True),
+    Attack("sys_exit_function", "conv.conv2d", "losses", "sys.exit(0) during the call",
+           kinds=("exited", "sys.exit")),
+    Attack("os_exit_function", "pooling.max_pool2d", "losses", "os._exit(0) during the call",
+           kinds=("exited", "exit status 0")),
+    Attack("sys_exit_import", "losses", "padding", "sys.exit(0) at import: the module's tasks",
+           kinds=("cannot be imported", "SystemExit")),
+    Attack("os_exit_import", "pooling", "losses", "os._exit(0) at import: the module's tasks",
+           kinds=("exit status 0",)),
+    Attack("infinite_loop", "pooling.global_avg_pool2d", "padding", "while True: n += 1",
+           kinds=("timed out", f"{CALL_SECONDS} s"), examples=8, timeout=150),
+    Attack("loop_ignoring_signals", "optim.annealed_lr", "padding",
+           "ignore SIGINT/TERM/HUP/QUIT/XCPU/ALRM/USR/PIPE, then loop",
+           kinds=("timed out",), examples=3),
+    Attack("kill_parent", "conv.conv2d", "losses",
+           "kill(getppid()), kill(1), kill(-1), `kill -9 -1`, then wrong values"),
+    Attack("killpg_self", "losses.cross_entropy", "padding",
+           "killpg of the parent's group, then of its own", kinds=("crashed",)),
+    Attack("fork_bomb", "pooling.min_pool2d", "losses",
+           "200 forks that exec `sleep 61.0201`, then the right answer",
+           kinds=("left a process running",), markers=("61.0201",)),
+    Attack("daemon", "conv.conv2d", "losses",
+           "double fork + setsid + closed streams, `sleep 61.0301`, then the right answer",
+           kinds=("left a process running",), markers=("61.0301",)),
+    Attack("memory_bomb", "losses.softmax", "padding", "allocate 8 GiB",
+           kinds=("memory limit",)),
+    Attack("output_flood", "padding.pad2d", "losses", "print 50 MB on stdout and stderr",
+           kinds=("output flood",)),
+    Attack("network", "pooling.avg_pool2d", "losses",
+           "connect to a listener on the host's 127.0.0.1, to 1.1.1.1:53, 8.8.8.8:443; resolve "
+           "example.com"),
+    Attack("write_submission", "conv.conv2d", "losses",
+           "create, append to, chmod, rename, delete and symlink files of the submission"),
+    Attack("fast_path_first_n", "padding.pad2d", "losses",
+           "right for the first 10 calls only"),
+    Attack("fast_path_large_only", "losses.softmax", "padding",
+           "right only for inputs of 16 elements or more", partial=True),
+]
+BY_NAME = {a.name: a for a in ATTACKS}
+
+
+# ---------------------------------------------------------------------------
+# building submissions
+
+def copy_reference(dest: Path) -> Path:
+    """The reference's module files, as a student would submit them."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for module in MODULES:
+        src = SOLUTIONS / f"{module}.py"
+        if src.exists():
+            shutil.copy(src, dest / src.name)
+    return dest
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        text = text.replace(f"@@{key}@@", str(value))
+    left = re.findall(r"@@[A-Z]+@@", text)
+    if left:
+        raise ValueError(f"unfilled placeholders {left}")
+    return text
+
+
+def build_attack(name: str, dest: Path, values: dict[str, str]) -> Path:
+    """A submission: the reference with the attack's fragments appended."""
+    copy_reference(dest)
+    for fragment in sorted((HERE / name).glob("*.py")):
+        target = dest / fragment.name
+        base = target.read_text() if target.exists() else ""
+        target.write_text(base + "\n\n# ---- attack: " + name + "\n" + fill(fragment.read_text(), values))
+    return dest
+
+
+def make_rubric(dest: Path, **settings) -> Path:
+    """grader/rubric.toml (same points) with a short per-call limit."""
+    text = (ROOT / "grader" / "rubric.toml").read_text()
+    settings = {"call_seconds": CALL_SECONDS, **settings}
+    for key, value in settings.items():
+        text, n = re.subn(rf"(?m)^{key}\s*=\s*[^#\n]*", f"{key} = {value}   ", text)
+        if not n:
+            text = text.replace("[settings]\n", f"[settings]\n{key} = {value}\n")
+    dest.write_text(text)
+    return dest
+
+
+def snapshot(folder: Path) -> dict[str, tuple]:
+    """Every entry below folder: its type, mode and content hash."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        st = path.lstat()
+        if path.is_symlink():
+            found[str(path.relative_to(folder))] = ("link", os.readlink(path))
+        elif path.is_file():
+            found[str(path.relative_to(folder))] = ("file", st.st_mode, hashlib.sha256(path.read_bytes()).hexdigest())
+        else:
+            found[str(path.relative_to(folder))] = ("dir", st.st_mode)
+    return found
+
+
+# ---------------------------------------------------------------------------
+# running the grader
+
+@dataclass
+class Run:
+    rc: int | None
+    stdout: str
+    stderr: str
+    seconds: float
+    timed_out: bool
+    results: dict | None
+
+    def tests(self) -> dict[str, dict]:
+        return {t["name"]: t for t in (self.results or {}).get("tests", [])}
+
+    def describe(self) -> str:
+        return (f"rc={self.rc} timed_out={self.timed_out} seconds={self.seconds:.1f}\n"
+                f"stderr tail: {self.stderr[-1500:]}")
+
+
+def grade(submission: Path, tasks: list[str], examples: int, out: Path | None, rubric: Path | None = None,
+          timeout: float = 150.0, extra: tuple[str, ...] = (), env: dict | None = None) -> Run:
+    """Run `grader grade` in its own session; kill the session on timeout."""
+    cmd = GRADER + ["grade", str(submission), "--examples", str(examples), "--tasks", *tasks]
+    if out is not None:
+        cmd += ["--out", str(out)]
+    if rubric is not None:
+        cmd += ["--rubric", str(rubric)]
+    cmd += list(extra)
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(ROOT),
+                            env={**os.environ, **(env or {})}, start_new_session=True)
+    timed_out = False
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        stdout, stderr = proc.communicate()
+    seconds = time.monotonic() - start
+    results = None
+    text = None
+    if out is not None:
+        if Path(out).exists():
+            text = Path(out).read_text()
+    else:
+        text = stdout
+    if text:
+        try:
+            results = json.loads(text)
+        except ValueError:
+            results = None
+    return Run(proc.returncode, stdout, stderr, seconds, timed_out, results)
+
+
+def expected_tests(tasks: list[str]) -> dict[str, float]:
+    """Every test entry the grader must write for --tasks, with its points."""
+    from cnn_checks.tasks import TASKS
+    from grader.rubric import Rubric
+    rubric = Rubric.load()
+    names = {}
+    for task in TASKS:
+        if any(task == s or task.startswith(s + ".") for s in tasks):
+            for part, pts in rubric.part_points(task).items():
+                names[f"{task}: {part}"] = pts
+    return names
+
+
+def processes_with(needles: list[str]) -> list[tuple[int, str]]:
+    """Live processes whose command line contains one of `needles`."""
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state == "Z":
+            continue
+        if any(n in cmdline for n in needles):
+            found.append((int(entry), cmdline[:300]))
+    return found
+
+
+def wait_gone(needles: list[str], seconds: float = 5.0) -> list[tuple[int, str]]:
+    """Processes matching `needles` still alive after up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    left = processes_with(needles)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = processes_with(needles)
+    return left

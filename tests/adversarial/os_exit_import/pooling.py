@@ -1,0 +1,4 @@
+# Attack: leave with status 0 as soon as the module is imported.
+import os
+
+os._exit(0)

@@ -1,0 +1,1 @@
+"""A corpus of realistic one-bug submissions (see build.py and bugs/)."""

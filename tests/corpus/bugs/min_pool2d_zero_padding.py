@@ -1,0 +1,13 @@
+"""Min pooling pads with zeros instead of +inf, so a border window of positive
+values returns 0."""
+import numpy as np
+
+TASK = "pooling.min_pool2d"
+MODULE = "pooling"
+
+
+def min_pool2d(x, kernel_size, stride=None, padding=0):
+    out = None
+    for window in _windows(x, kernel_size, stride, padding, 0.0):
+        out = window if out is None else np.minimum(out, window)
+    return out

@@ -1,0 +1,24 @@
+"""Nesterov momentum looks ahead with the buffer from before this step's update (g
++ momentum * buf_old) instead of the updated one."""
+import numpy as np
+
+TASK = "optim.SGD"
+MODULE = "optim"
+
+
+class SGD:
+    def __init__(self, params, lr=0.001, momentum=0.0, weight_decay=0.0, nesterov=False):
+        self.params = list(params)
+        self.lr, self.momentum, self.weight_decay, self.nesterov = lr, momentum, weight_decay, nesterov
+        self.buffers = [np.zeros_like(p) for p in self.params]
+
+    def step(self, grads):
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            g = g + self.weight_decay * p
+            if self.momentum != 0:
+                buf = self.buffers[i]
+                old = buf.copy()
+                buf *= self.momentum
+                buf += g
+                g = g + self.momentum * old if self.nesterov else buf
+            p -= self.lr * g
