@@ -130,7 +130,12 @@ class _Stopped(BaseException):
     """Raised in a grading process asked to stop (SIGTERM)."""
 
 
+_STOPPING = False
+
+
 def _on_sigterm(signum, frame):
+    global _STOPPING
+    _STOPPING = True
     raise _Stopped()
 
 
@@ -151,13 +156,16 @@ def _grade_student(student: str, submission: Path, out: Path, settings, sandbox_
         os.close(fd)
     except OSError:
         pass
-    from . import grade
-    from .report import gradescope_results, markdown
     code = 0
+    grade = None
     try:
+        from . import grade
+        from .report import gradescope_results, markdown
         start = time.perf_counter()
         reports = grade.grade_submission(submission, settings)
         elapsed = time.perf_counter() - start
+        if _STOPPING:  # stopped, even if something on the way swallowed _Stopped
+            raise _Stopped()
         results = gradescope_results(reports, elapsed, sandbox_label)
         atomic_write(out / FEEDBACK / f"{student}.md", markdown(reports, sandbox_label))
         atomic_write(out / RESULTS / f"{student}.json", json.dumps(results, indent=2) + "\n")
@@ -168,14 +176,15 @@ def _grade_student(student: str, submission: Path, out: Path, settings, sandbox_
     except _Stopped:
         code = 143
     except BaseException as exc:  # noqa: BLE001 - any failure becomes an error row
-        code = 1
+        code = 143 if _STOPPING else 1
         try:
-            atomic_write(out / ERRORS / f"{student}.txt",
-                         f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
+            if not _STOPPING:
+                atomic_write(out / ERRORS / f"{student}.txt",
+                             f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
         except BaseException:  # noqa: BLE001
             pass
     finally:
-        for box in list(getattr(grade, "_SANDBOX", {}).values()):
+        for box in list(getattr(grade, "_SANDBOX", {}).values()):  # their temporary folders
             try:
                 box.close()
             except Exception:  # noqa: BLE001
@@ -224,7 +233,7 @@ def _stop_all(running: dict) -> None:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
         except (ProcessLookupError, PermissionError):
-            pass
+            proc.terminate()  # not yet its own process group leader
     deadline = time.monotonic() + 5
     for proc, _student, _start in running.values():
         proc.join(max(0.0, deadline - time.monotonic()))
@@ -232,7 +241,7 @@ def _stop_all(running: dict) -> None:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
-                pass
+                proc.kill()
             proc.join(5)
 
 
@@ -245,7 +254,6 @@ def run_batch(todo: list[tuple[str, Path]], out: Path, settings, jobs: int, sand
     from multiprocessing.connection import wait
 
     from tqdm import tqdm
-    tqdm.monitor_interval = 0  # no monitor thread: we fork
     ctx = multiprocessing.get_context("fork")
     state = {"stop": False}
     is_main = __import__("threading").current_thread() is __import__("threading").main_thread()
@@ -427,6 +435,11 @@ def cmd_batch(args) -> int:
     settings.workers = args.workers or 1
     from cnn_checks.tasks import TASKS
     tasks = [t for t in settings.tasks if t in TASKS]
+    if not tasks:
+        print(f"grader batch: no task matches --tasks {' '.join(args.tasks or [])}", file=sys.stderr)
+        return 2
+    from tqdm import tqdm
+    tqdm.monitor_interval = 0  # no tqdm monitor thread: grading processes are forked
     sandbox_label = "fallback (no bubblewrap)" if args.no_bwrap or not bwrap_path() else "bubblewrap"
 
     submissions = find_submissions(root, out)

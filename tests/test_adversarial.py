@@ -112,6 +112,10 @@ def corpus(tmp_path_factory):
     with ThreadPoolExecutor(PARALLEL) as pool:
         list(pool.map(run, order))
     elapsed = time.monotonic() - start
+    if os.environ.get("ADV_TIMINGS"):
+        for name, job in sorted(jobs.items(), key=lambda kv: -kv[1]["run"].seconds):
+            print(f"{name:28s} {job['run'].seconds:6.1f} s  rc={job['run'].rc}")
+        print(f"corpus: {elapsed:.1f} s")
     listener.close()
     leaked_tmp = sorted(n for n in set(os.listdir("/tmp")) - host_tmp_before if token in n)
     yield dict(jobs=jobs, token=token, listener_hits=listener.hits, leaked_tmp=leaked_tmp,
@@ -181,8 +185,8 @@ def test_attack(corpus, name, check):
         assert job["after"] == job["before"], "the submission folder changed: " + str(
             {k: (job["before"].get(k), job["after"].get(k)) for k in set(job["before"]) | set(job["after"])
              if job["before"].get(k) != job["after"].get(k)})
-        expected_files = [] if attack.stdout else ["results.json"]
-        assert job["outdir_files"] == expected_files, f"the results folder holds {job['outdir_files']}"
+        # the grader's own results.json at most (none if it did not finish)
+        assert set(job["outdir_files"]) <= {"results.json"}, f"the results folder holds {job['outdir_files']}"
         assert not corpus["leaked_tmp"], f"files in the host's /tmp: {corpus['leaked_tmp']}"
         assert not corpus["autograder_created"], "/autograder was created on the host"
         assert not corpus["listener_hits"], f"the host's loopback listener was reached: {corpus['listener_hits']}"

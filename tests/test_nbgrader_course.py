@@ -51,7 +51,7 @@ def _student_config(exchange: Path, home: Path, student: str):
 
 
 def _exchange_app(cls_name, exchange, home, student, assignment, monkeypatch):
-    from nbgrader import exchange as ex
+    from nbgrader.exchange import default as ex
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
     monkeypatch.setenv("HOME", str(home))
