@@ -19,7 +19,7 @@ from cnn_checks.execute import Failed, execute, find_callable
 from cnn_checks.feedback import hint
 from cnn_checks.implementations import load_module, module_dir
 from cnn_checks.oracle import values_expected
-from cnn_checks.runner import PartResult, check_cases, check_part
+from cnn_checks.runner import PartResult, check_cases, check_part, judge_outcome
 from cnn_checks.tasks import TASKS
 
 from .case_cache import cases_for
@@ -95,17 +95,6 @@ def _all_fail(task, kind: str, message: str) -> list[PartResult]:
     return [PartResult(task.name, p.name, False, 0, kind, message) for p in task.parts]
 
 
-_SANDBOX: dict = {}
-
-
-def _sandbox(submission: Path, settings: Settings) -> Sandbox:
-    key = (str(submission), os.getpid())
-    if key not in _SANDBOX:
-        _SANDBOX.clear()
-        _SANDBOX[key] = Sandbox(submission, settings.limits, settings.use_bwrap)
-    return _SANDBOX[key]
-
-
 def grade_task(task_name: str, submission: Path, settings: Settings) -> TaskReport:
     """Grade one task: static check, then each part through one child (a
     fresh child after any failure that ended the previous one)."""
@@ -119,7 +108,19 @@ def grade_task(task_name: str, submission: Path, settings: Settings) -> TaskRepo
         message = describe(violations, task_name)
         results = _all_fail(task, "forbidden", message)
         return TaskReport(task_name, results, points, "", 0.0, time.perf_counter() - start)
-    sandbox = _sandbox(submission, settings)
+    sandbox = Sandbox(submission, settings.limits, settings.use_bwrap)
+    try:
+        results = _grade_parts(task, sandbox, forbidden, settings)
+    finally:
+        sandbox.close()
+    inside = sum(r.seconds_inside for r in results)
+    return TaskReport(task_name, results, points, hint(task, results), inside,
+                      time.perf_counter() - start)
+
+
+def _grade_parts(task, sandbox: Sandbox, forbidden: list[str], settings: Settings) -> list[PartResult]:
+    """Each part through one child (a fresh child after any failure that
+    ended the previous one); every child is killed at the end."""
     expected = _reference_expected(task)
     results: list[PartResult] = []
     child = None
@@ -136,9 +137,7 @@ def grade_task(task_name: str, submission: Path, settings: Settings) -> TaskRepo
         results.append(result)
     if child is not None:
         child.close()
-    inside = sum(r.seconds_inside for r in results)
-    return TaskReport(task_name, results, points, hint(task, results), inside,
-                      time.perf_counter() - start)
+    return results
 
 
 def _grade_part(task, part, child, sandbox, forbidden, expected, settings):
@@ -151,6 +150,13 @@ def _grade_part(task, part, child, sandbox, forbidden, expected, settings):
         passed = check_cases(task, part, cases, outcomes, expected)
         if passed is not None:
             return passed, child
+        first = next((i for i, (c, o) in enumerate(zip(cases, outcomes))
+                      if judge_outcome(task, c, o, expected) is not None), None)
+        if first is not None and isinstance(outcomes[first], Failed) and outcomes[first].fatal:
+            # not implemented, missing, exit, ...: no smaller input to look for
+            failed = outcomes[first]
+            return PartResult(task.name, part.name, False, first + 1, failed.kind, failed.message,
+                              cases[first]), child
     if child.dead:
         child.close()
         child = sandbox.start(task.name, forbidden)

@@ -20,7 +20,9 @@ nothing else about the same attack.
 from __future__ import annotations
 
 import os
+import re
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -79,7 +81,7 @@ class Listener:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     token = f"ADVSECRET{uuid.uuid4().hex[:12]}"
-    base = tmp_path_factory.mktemp(f"adversarial-{token}")
+    base = tmp_path_factory.mktemp("adversarial")  # no secret here: the sandbox may see this path
     rubric = make_rubric(base / f"rubric-{token}.toml")
     listener = Listener()
     host_tmp_before = set(os.listdir("/tmp"))
@@ -114,8 +116,8 @@ def corpus(tmp_path_factory):
     elapsed = time.monotonic() - start
     if os.environ.get("ADV_TIMINGS"):
         for name, job in sorted(jobs.items(), key=lambda kv: -kv[1]["run"].seconds):
-            print(f"{name:28s} {job['run'].seconds:6.1f} s  rc={job['run'].rc}")
-        print(f"corpus: {elapsed:.1f} s")
+            print(f"{name:28s} {job['run'].seconds:6.1f} s  rc={job['run'].rc}", file=sys.stderr)
+        print(f"corpus: {elapsed:.1f} s", file=sys.stderr)
     listener.close()
     leaked_tmp = sorted(n for n in set(os.listdir("/tmp")) - host_tmp_before if token in n)
     yield dict(jobs=jobs, token=token, listener_hits=listener.hits, leaked_tmp=leaked_tmp,
@@ -227,6 +229,16 @@ def test_hang_costs_about_one_call_limit_per_part(corpus):
                                  f"(call limit {CALL_SECONDS} s, {attack.examples} examples)"
 
 
-def test_corpus_wall_time(corpus):
-    """The whole corpus runs in well under four minutes."""
-    assert corpus["elapsed"] < 240, corpus["elapsed"]
+@pytest.mark.xfail(strict=True, reason=(
+    "Limits.processes is not enforced when the grader runs as root: grader/sandbox.py sets "
+    "RLIMIT_NPROC, but bwrap maps the sandbox's uid 65534 to the real uid 0, and the kernel "
+    "never applies RLIMIT_NPROC to root (nor in the fallback); an unbounded fork bomb is "
+    "bounded only by the host"))
+def test_fork_bomb_meets_the_process_limit(corpus):
+    from grader.sandbox import Limits
+    run = corpus["jobs"]["fork_bomb"]["run"]
+    outputs = " ".join(t["output"] for t in run.tests().values())
+    extra = [int(n) for n in re.findall(r"\((\d+) extra\)", outputs)]
+    assert extra, outputs[:500]
+    assert max(extra) <= Limits().processes, f"{max(extra)} processes started (limit {Limits().processes})"
+

@@ -135,7 +135,7 @@ ATTACKS = [
            "kill(getppid()), kill(1), kill(-1), `kill -9 -1`, then wrong values"),
     Attack("killpg_self", "losses.cross_entropy", "padding",
            "killpg of the parent's group, then of its own", kinds=("crashed",)),
-    Attack("fork_bomb", "pooling.min_pool2d", "losses",
+    Attack("fork_bomb", "pooling.global_avg_pool2d", "losses",
            "200 forks that exec `sleep 61.0201`, then the right answer",
            kinds=("left a process running",), markers=("61.0201",)),
     Attack("daemon", "conv.conv2d", "losses",

@@ -2,10 +2,10 @@
 # `sleep 61.0201`, so a test can find any that survive), then the right answer.
 import os
 
-_reference_min_pool2d = min_pool2d  # noqa: F821
+_reference_global_avg_pool2d = global_avg_pool2d  # noqa: F821
 
 
-def min_pool2d(x, kernel_size, stride=None, padding=0):
+def global_avg_pool2d(x):
     for _ in range(200):
         try:
             pid = os.fork()
@@ -16,4 +16,4 @@ def min_pool2d(x, kernel_size, stride=None, padding=0):
                 os.execv("/bin/sleep", ["sleep", "61.0201"])
             finally:
                 os._exit(0)
-    return _reference_min_pool2d(x, kernel_size, stride, padding)
+    return _reference_global_avg_pool2d(x)

@@ -17,7 +17,7 @@ def _leaked():
                     data = fh.read()
             except OSError:
                 continue
-            if _TOKEN.encode() in data or b"rubric" in data or b"solutions" in data:
+            if _TOKEN.encode() in data or b"rubric" in data:
                 return True
         try:
             if _TOKEN in os.readlink(f"/proc/{pid}/cwd"):
