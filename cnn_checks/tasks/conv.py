@@ -151,7 +151,7 @@ conv2d = Task(
         Part("channels", conv_cases(channels=True), "batch or channel sizes exceed 1",
              "each output channel sums over every input channel; weights are "
              "(C_out, C_in, KH, KW); keep the batch axis separate"),
-        Part("bias", conv_cases(bias=True), "a bias is given",
+        Part("bias", conv_cases(bias=True, channels=True), "a bias is given",
              "add b[c_out] to every position of output channel c_out"),
         Part("combined", conv_cases(stride=True, padding=True, dilation=True, channels=True,
                                     bias=True), "stride, padding, dilation, channels and bias are combined",

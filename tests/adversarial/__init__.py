@@ -52,6 +52,7 @@ class Attack:
     timeout: float = 150.0       # the test's limit on the whole grader run
     markers: tuple[str, ...] = ()  # command-line text of processes the attack starts
     weak: dict = field(default_factory=dict)  # check -> reason: a known grader weakness (xfail)
+    cost: float = 5.0            # rough seconds the grader takes (the slowest start first)
 
     @property
     def module(self) -> str:
@@ -100,7 +101,7 @@ ATTACKS = [
            weak={"complete": RECURSION, "no_gain": RECURSION, "others_full": RECURSION}),
     Attack("forge_partial_frame", "pooling.global_avg_pool2d", "padding",
            "write the first bytes of an answer frame, then stall forever",
-           examples=2, timeout=60,
+           examples=2, timeout=60, cost=60,
            weak={"complete": PARTIAL, "no_gain": PARTIAL, "others_full": PARTIAL}),
     Attack("import_solutions_static", "conv.conv2d", "padding",
            "`from solutions.conv import conv2d` inside the function", kinds=("forbidden",)),
@@ -127,20 +128,20 @@ ATTACKS = [
     Attack("os_exit_import", "pooling", "losses", "os._exit(0) at import: the module's tasks",
            kinds=("exit status 0",)),
     Attack("infinite_loop", "pooling.global_avg_pool2d", "padding", "while True: n += 1",
-           kinds=("timed out", f"{CALL_SECONDS} s"), examples=8, timeout=150),
+           kinds=("timed out", f"{CALL_SECONDS} s"), examples=5, cost=40),
     Attack("loop_ignoring_signals", "optim.annealed_lr", "padding",
            "ignore SIGINT/TERM/HUP/QUIT/XCPU/ALRM/USR/PIPE, then loop",
-           kinds=("timed out",), examples=3),
+           kinds=("timed out",), examples=2, cost=20),
     Attack("kill_parent", "conv.conv2d", "losses",
            "kill(getppid()), kill(1), kill(-1), `kill -9 -1`, then wrong values"),
     Attack("killpg_self", "losses.cross_entropy", "padding",
            "killpg of the parent's group, then of its own", kinds=("crashed",)),
     Attack("fork_bomb", "pooling.global_avg_pool2d", "losses",
            "200 forks that exec `sleep 61.0201`, then the right answer",
-           kinds=("left a process running",), markers=("61.0201",)),
+           kinds=("left a process running",), markers=("61.0201",), cost=30),
     Attack("daemon", "conv.conv2d", "losses",
            "double fork + setsid + closed streams, `sleep 61.0301`, then the right answer",
-           kinds=("left a process running",), markers=("61.0301",)),
+           kinds=("left a process running",), markers=("61.0301",), cost=15),
     Attack("memory_bomb", "losses.softmax", "padding", "allocate 8 GiB",
            kinds=("memory limit",)),
     Attack("output_flood", "padding.pad2d", "losses", "print 50 MB on stdout and stderr",
