@@ -92,6 +92,8 @@ def judge(expected: Sequence[Expected], got: Sequence[Value], dtype: np.dtype,
           tol: tuple[float, float] | None = None) -> Mismatch | None:
     """Compare in stages; return the first problem found, or None.
     `tol` = (rtol, atol) overrides the dtype's tolerance."""
+    if len(got) != len(expected):
+        return Mismatch("type", f"returned {len(got)} values; expected {len(expected)}")
     for exp, val in zip(expected, got):
         label = f"`{exp.name}`" if len(expected) > 1 else "the result"
         problem = _judge_one(exp, val, dtype, label, tol)

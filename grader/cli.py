@@ -1,7 +1,7 @@
 """The `grader` command line.
 
     grader grade SUBMISSION [--out FILE] [--format json|markdown]
-    grader batch SUBMISSIONS_DIR [--out DIR]
+    grader batch SUBMISSIONS_DIR [--out DIR] [--jobs N] [--regrade]
     grader release OUT
     grader gradescope OUT.zip
 """

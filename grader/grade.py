@@ -135,6 +135,12 @@ def _grade_parts(task, sandbox: Sandbox, forbidden: list[str], settings: Setting
                 break
         result, child = _grade_part(task, part, child, sandbox, forbidden, expected, settings)
         results.append(result)
+        if result.kind == "timeout":
+            # A hang would cost the time limit again in every later part.
+            message = f"not graded: the '{part.name}' part timed out ({result.message})"
+            results += [PartResult(task.name, p.name, False, 0, "timeout", message)
+                        for p in task.parts[len(results):]]
+            break
     if child is not None:
         child.close()
     return results

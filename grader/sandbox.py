@@ -8,7 +8,8 @@ With bubblewrap (`bwrap`, Debian package bubblewrap) the child gets:
   - a private /tmp, no network, its own pid namespace (it cannot see or
     signal the grader), a new session, no capabilities, an unprivileged
     uid (65534) when the grader runs as root;
-  - limits on CPU time, address space, processes, file size and open files;
+  - limits on CPU time, address space, processes (a pids cgroup where one
+    is writable, else RLIMIT_NPROC), file size and open files;
   - a minimal environment.
 Without bwrap (the documented fallback) the child is a plain process with
 the same resource limits, a minimal environment, an empty working folder
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import os
 import resource
-import select
 import shutil
 import signal
 import subprocess
@@ -37,7 +37,7 @@ from cnn_checks.cases import Case
 from cnn_checks.execute import Failed, Returned
 from cnn_checks.outputs import Value
 
-from .wire import WireError, jsonable, read_frame, write_frame
+from .wire import jsonable, read_frame, write_frame
 
 #: Python packages the child must not even find on disk.
 HIDDEN_PACKAGES = ("torch", "tensorflow", "jax", "jaxlib", "keras", "cupy", "numba",
@@ -77,9 +77,44 @@ def _uid_processes() -> int:
     return n
 
 
-def _limit_child(limits: Limits, nproc: int):
+_PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+
+
+def _pids_cgroup(max_pids: int) -> str | None:
+    """A fresh cgroup whose pids.max caps the child's processes, where the
+    pids controller is writable (RLIMIT_NPROC does not bind processes that
+    are root outside the sandbox). None where there is none."""
+    for root in _PIDS_ROOTS:
+        path = os.path.join(root, f"grader-{os.getpid()}-{time.monotonic_ns()}")
+        try:
+            os.mkdir(path)
+        except OSError:
+            continue
+        try:
+            with open(os.path.join(path, "pids.max"), "w") as fh:
+                fh.write(str(max_pids))
+            return path
+        except OSError:
+            os.rmdir(path)
+    return None
+
+
+def _remove_cgroup(path: str | None) -> None:
+    if path:
+        for _ in range(50):
+            try:
+                os.rmdir(path)
+                return
+            except OSError:
+                time.sleep(0.02)
+
+
+def _limit_child(limits: Limits, nproc: int, cgroup: str | None = None):
     """preexec_fn: resource limits, applied in the child before exec."""
     def apply():
+        if cgroup:
+            with open(os.path.join(cgroup, "cgroup.procs"), "w") as fh:
+                fh.write(str(os.getpid()))
         mem = limits.memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
@@ -153,6 +188,8 @@ class Sandbox:
         from_child_r, from_child_w = os.pipe()
         out = tempfile.TemporaryFile(dir=self._tmp.name)
         nproc = _uid_processes() + self.limits.processes
+        # bwrap's two processes and the child's interpreter, plus the allowance
+        cgroup = _pids_cgroup(self.limits.processes + 3)
         if self.bwrap:
             cmd = _bwrap_command(self.bwrap, self.runtime, self.submission) + [
                 sys.executable, "-I", "-c", BOOT, str(to_child_r), str(from_child_w), "/submission",
@@ -167,11 +204,11 @@ class Sandbox:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=env,
                                     cwd=cwd, pass_fds=(to_child_r, from_child_w),
                                     start_new_session=True,
-                                    preexec_fn=_limit_child(self.limits, nproc))
+                                    preexec_fn=_limit_child(self.limits, nproc, cgroup))
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
-        child = Child(proc, to_child_w, from_child_r, out, self.limits)
+        child = Child(proc, to_child_w, from_child_r, out, self.limits, cgroup)
         loaded = child.request({"op": "load", "task": task_name, "forbidden": forbidden}, {},
                                self.limits.load_seconds)
         if isinstance(loaded, Failed):
@@ -204,8 +241,10 @@ VALUE_KINDS = {"array", "scalar", "int", "other"}
 class Child:
     """One sandboxed process serving one task's calls."""
 
-    def __init__(self, proc: subprocess.Popen, fd_to: int, fd_from: int, out, limits: Limits):
+    def __init__(self, proc: subprocess.Popen, fd_to: int, fd_from: int, out, limits: Limits,
+                 cgroup: str | None = None):
         self.proc, self.fd_to, self.fd_from, self.out, self.limits = proc, fd_to, fd_from, out, limits
+        self.cgroup = cgroup
         self.baseline: set[int] = set()
         self.dead: Failed | None = None
 
@@ -219,32 +258,21 @@ class Child:
             write_frame(self.fd_to, header, arrays)
         except OSError:
             return self._died("the process ended before the call")
-        deadline = time.monotonic() + timeout
-        ready, _, _ = select.select([self.fd_from], [], [], timeout)
-        if not ready:
-            self._kill()
-            self.dead = Failed("timeout", f"did not return within {timeout:g} s (the time limit for "
-                                          f"one call): look for a loop that never ends", fatal=True)
-            return self.dead
         try:
-            answer = self._read_frame(deadline)
+            answer = read_frame(self.fd_from, time.monotonic() + timeout)
+        except TimeoutError:
+            self._kill()
+            self.dead = Failed("timeout", f"did not return within {timeout:g} s (the time limit): "
+                                          f"look for a loop that never ends", fatal=True)
+            return self.dead
         except (EOFError, OSError):
             return self._died("the process ended during the call")
-        except WireError as exc:
+        except Exception as exc:  # WireError, or anything a malformed frame provokes
             self._kill()
-            self.dead = Failed("crash", f"the child's answer was malformed ({exc})", fatal=True)
+            self.dead = Failed("crash", f"the child's answer was malformed ({type(exc).__name__})",
+                               fatal=True)
             return self.dead
-        flood = self._output_flood()
-        return flood or answer
-
-    def _read_frame(self, deadline: float):
-        # the first bytes are there; a child that stalls mid-frame is cut off
-        # by the same deadline
-        remaining = max(0.1, deadline - time.monotonic())
-        ready, _, _ = select.select([self.fd_from], [], [], remaining)
-        if not ready:
-            raise EOFError
-        return read_frame(self.fd_from)
+        return self._output_flood() or answer
 
     def call(self, case: Case) -> Returned | Failed:
         """check_part's `run`: one case through the child."""
@@ -272,8 +300,10 @@ class Child:
             specs.append({"names": list(case.arrays), "params": jsonable(dict(case.params)),
                           "layout": case.layout})
             arrays.update({f"{i}:{name}": a for name, a in case.arrays.items()})
+        # A hang in a batch costs a few call limits, not one per case: the
+        # caller then retries case by case, where each call gets its limit.
         answer = self.request({"op": "batch", "cases": specs}, arrays,
-                              self.limits.call_seconds * max(1, len(cases)))
+                              self.limits.call_seconds * min(3, max(1, len(cases))))
         if isinstance(answer, Failed):
             return answer
         header, out = answer
@@ -360,6 +390,7 @@ class Child:
             except OSError:
                 pass
         self._kill()
+        _remove_cgroup(self.cgroup)
         for fd in (self.fd_to, self.fd_from):
             try:
                 os.close(fd)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import struct
+import time
 from typing import Any
 
 import numpy as np
@@ -43,8 +45,8 @@ def decode(head: bytes, data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     """Parse a frame's header and rebuild its arrays, checking every field."""
     try:
         header = json.loads(head)
-    except ValueError as exc:
-        raise WireError(f"header is not JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise WireError(f"header is not JSON: {type(exc).__name__}") from None
     if not isinstance(header, dict) or not isinstance(header.get("arrays", []), list):
         raise WireError("header is not an object with an 'arrays' list")
     arrays = {}
@@ -73,10 +75,15 @@ def write_frame(fd: int, header: dict, arrays: dict[str, np.ndarray] | None = No
         view = view[n:]
 
 
-def read_exact(fd: int, n: int) -> bytes:
-    """Read exactly n bytes (blocking); EOFError if the other side closed."""
+def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+    """Read exactly n bytes; EOFError if the other side closed, TimeoutError
+    if `deadline` (time.monotonic()) passes first."""
     chunks, left = [], n
     while left:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError("the other side stopped sending")
         chunk = os.read(fd, min(left, 1 << 20))
         if not chunk:
             raise EOFError("the other side closed the channel")
@@ -85,13 +92,13 @@ def read_exact(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(fd: int) -> tuple[dict, dict[str, np.ndarray]]:
-    """Read and decode one frame (blocking)."""
-    head_len, data_len = HEAD.unpack(read_exact(fd, HEAD.size))
+def read_frame(fd: int, deadline: float | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read and decode one frame (blocking, or until `deadline`)."""
+    head_len, data_len = HEAD.unpack(read_exact(fd, HEAD.size, deadline))
     if head_len > MAX_HEADER or data_len > MAX_DATA:
         raise WireError(f"frame too large ({head_len} + {data_len} bytes)")
-    head = read_exact(fd, head_len)
-    return decode(head, read_exact(fd, data_len))
+    head = read_exact(fd, head_len, deadline)
+    return decode(head, read_exact(fd, data_len, deadline))
 
 
 def jsonable(value: Any) -> Any:

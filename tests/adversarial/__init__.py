@@ -67,13 +67,6 @@ class Attack:
         return task == self.target or task.split(".")[0] == self.target
 
 
-FORGE = ("the child is the student's process, so the student can rewrite its answers: "
-         "grader/sandbox.py _returned_from (and outputs.judge) never check that the number of "
-         "returned values equals the task's outputs, so an answer with no values passes")
-RECURSION = ("grader/wire.py decode(): json.loads raises RecursionError on a deeply nested "
-             "header; it is not caught (only ValueError), so the grader crashes with no results")
-PARTIAL = ("grader/sandbox.py Child._read_frame selects once, then wire.read_frame blocks in "
-           "read_exact: a child that sends part of a frame and stalls hangs the grader forever")
 INPLACE = ("the 'inputs unchanged' check runs inside the child (cnn_checks/execute.py _unchanged, "
            "with the child's numpy.array_equal), so the student's code can patch it or forge "
            "'modified': [] in its answer")
@@ -95,14 +88,12 @@ ATTACKS = [
            "a float64 subclass claiming module numpy, equal to everything, holding a wrong value"),
     Attack("forge_values", "padding.pad2d", "losses",
            "replace the child's answering code so every call answers 'returned' with no values",
-           weak={"no_gain": FORGE}),
+           ),
     Attack("forge_recursion", "padding.pad2d", "losses",
-           "write a frame with a 200000-deep JSON header straight to the answer pipe",
-           weak={"complete": RECURSION, "no_gain": RECURSION, "others_full": RECURSION}),
+           "write a frame with a 200000-deep JSON header straight to the answer pipe"),
     Attack("forge_partial_frame", "pooling.global_avg_pool2d", "padding",
            "write the first bytes of an answer frame, then stall forever",
-           examples=2, timeout=60, cost=60,
-           weak={"complete": PARTIAL, "no_gain": PARTIAL, "others_full": PARTIAL}),
+           examples=2, timeout=60, cost=60),
     Attack("import_solutions_static", "conv.conv2d", "padding",
            "`from solutions.conv import conv2d` inside the function", kinds=("forbidden",)),
     Attack("read_reference", "conv.conv2d", "padding",
@@ -138,10 +129,12 @@ ATTACKS = [
            "killpg of the parent's group, then of its own", kinds=("crashed",)),
     Attack("fork_bomb", "pooling.global_avg_pool2d", "losses",
            "200 forks that exec `sleep 61.0201`, then the right answer",
-           kinds=("left a process running",), markers=("61.0201",), cost=30),
+           kinds=("left a process running",), markers=("61.0201",), cost=30,
+           examples=3),  # a batch runs every case before looking for strays: 200 forks each
     Attack("daemon", "conv.conv2d", "losses",
            "double fork + setsid + closed streams, `sleep 61.0301`, then the right answer",
-           kinds=("left a process running",), markers=("61.0301",), cost=15),
+           kinds=("left a process running",), markers=("61.0301",), cost=15,
+           examples=3),
     Attack("memory_bomb", "losses.softmax", "padding", "allocate 8 GiB",
            kinds=("memory limit",)),
     Attack("output_flood", "padding.pad2d", "losses", "print 50 MB on stdout and stderr",
