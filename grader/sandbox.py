@@ -137,8 +137,11 @@ def _bwrap_command(bwrap: str, runtime: Path, submission: Path) -> list[str]:
     venv = Path(sys.prefix)
     base = Path(sys.base_prefix)
     site = Path(sysconfig.get_paths()["purelib"])
+    # /tmp first: a virtual environment or submission that lives under /tmp
+    # is then bound on top of the private /tmp instead of being hidden by it.
     cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-           "--clearenv", "--ro-bind", "/usr", "/usr"]
+           "--clearenv", "--proc", "/proc", "--dev", "/dev", "--size", str(64 << 20), "--tmpfs", "/tmp",
+           "--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):
         p = Path("/") / link
         if p.is_symlink():
@@ -153,7 +156,6 @@ def _bwrap_command(bwrap: str, runtime: Path, submission: Path) -> list[str]:
         if (site / name).is_dir():
             cmd += ["--tmpfs", str(site / name)]
     cmd += ["--ro-bind", str(runtime), "/runtime", "--ro-bind", str(submission), "/submission",
-            "--proc", "/proc", "--dev", "/dev", "--size", str(64 << 20), "--tmpfs", "/tmp",
             "--chdir", "/tmp"]
     if os.getuid() == 0:
         cmd += ["--unshare-user", "--uid", "65534", "--gid", "65534"]
