@@ -34,7 +34,7 @@ so the same code runs on NumPy arrays and on PyTorch tensors on any device.
 """
 import itertools
 
-from ._xp import array_namespace, device
+from array_api_compat import array_namespace, device
 
 from .conv import as_pair, resolve_padding, taps
 from .padding import pad2d

@@ -11,7 +11,7 @@ form one strided slice of the padded input:
 so a convolution is a sum over the KH*KW taps of (slice x kernel weight),
 each term fully vectorized over batch, channels and positions.
 """
-from ._xp import array_namespace, device
+from array_api_compat import array_namespace, device
 
 from .padding import pad2d
 

@@ -26,7 +26,7 @@ Where the lecture slides differ from PyTorch (the contract follows PyTorch):
 - weight_decay adds weight_decay * p to the gradient before anything else
   (L2 regularization; for Adam this is not AdamW's decoupled decay).
 """
-from ._xp import array_namespace
+from array_api_compat import array_namespace
 
 
 def _decayed(p, g, weight_decay):

@@ -24,7 +24,7 @@ Where PyTorch (the contract) differs from the slides:
 """
 import math
 
-from ._xp import array_namespace
+from array_api_compat import array_namespace
 
 from .conv import as_pair, conv_output_size, taps
 from .padding import pad2d
