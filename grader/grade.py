@@ -8,7 +8,6 @@ with the reference, the expected values or the results.
 """
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
