@@ -22,21 +22,23 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
-# PyTorch first, from the CPU wheel (torch==2.13.0); the constraint keeps
-# every later install from replacing it with a CUDA build.
-# Where pip is configured with a local CPU wheel (find-links), it is used;
-# elsewhere the CPU wheel comes from PyTorch's CPU index.
+# Every package comes at the exact version of requirements.lock (the one
+# locked environment that students, the grader, Gradescope, Classroom and CI
+# share). PyTorch first, from the CPU wheel (torch==2.13.0), so no later
+# install can replace it with a CUDA build. Where pip is configured with a
+# local CPU wheel (find-links), it is used; elsewhere the CPU wheel comes from
+# PyTorch's CPU index.
+LOCK=requirements.lock
 if .venv/bin/python -m pip download -q --no-deps --no-index -d "$(mktemp -d)" torch==2.13.0 >/dev/null 2>&1; then
-    .venv/bin/python -m pip install -q torch==2.13.0
+    .venv/bin/python -m pip install -q -c "$LOCK" torch==2.13.0
 else
-    .venv/bin/python -m pip install -q torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+    .venv/bin/python -m pip install -q -c "$LOCK" torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 fi
 if .venv/bin/python -m pip list 2>/dev/null | grep -qi '^nvidia-'; then
     echo "install.sh: CUDA packages were installed; remove .venv and retry with the CPU wheel" >&2
     exit 1
 fi
-echo "torch==2.13.0" > .venv/constraints.txt
-.venv/bin/python -m pip install -q -c .venv/constraints.txt -e ".[nbgrader]"
+.venv/bin/python -m pip install -q -c "$LOCK" -e ".[nbgrader,cluster,report,dev]"
 
 if [ "${1:-}" != "--no-demo" ]; then
     echo
