@@ -13,11 +13,91 @@ from types import ModuleType
 PACKAGES = ("solutions", "assignments")
 
 
+#: Where a search for misplaced files stops (folders below the submission).
+_SEARCH_DEPTH = 4
+#: How many misplaced files a layout message names.
+_SHOWN = 6
+
+
+class LayoutError(ValueError):
+    """A submission folder holds none of the module files (conv.py, ...)."""
+
+
+def module_names() -> tuple[str, ...]:
+    """The exercise's module files, without .py: padding, conv, pooling, ..."""
+    from .tasks import MODULES
+    return MODULES
+
+
+def _has_modules(folder: Path) -> bool:
+    return any((folder / f"{m}.py").is_file() for m in module_names())
+
+
 def module_dir(folder: Path) -> Path:
-    """The folder that holds the module files of a submission."""
+    """The folder that holds the module files of a submission: its
+    `assignments/` package when there is one with module files (or when the
+    top holds none), else the folder itself."""
     folder = Path(folder)
     inner = folder / "assignments"
-    return inner if inner.is_dir() else folder
+    if inner.is_dir() and (_has_modules(inner) or not _has_modules(folder)):
+        return inner
+    return folder
+
+
+def _files_below(folder: Path) -> list[str]:
+    """Every file under `folder` (hidden and cache folders skipped, at most
+    _SEARCH_DEPTH levels), as paths relative to it, Python files first."""
+    found = []
+    stack = [(folder, 0)]
+    while stack:
+        where, depth = stack.pop()
+        try:
+            entries = sorted(where.iterdir(), key=lambda p: p.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink():
+                continue
+            if entry.is_dir():
+                if depth + 1 < _SEARCH_DEPTH:
+                    stack.append((entry, depth + 1))
+            elif entry.is_file():
+                found.append(entry.relative_to(folder).as_posix())
+    modules = {f"{m}.py" for m in module_names()}
+    return sorted(found, key=lambda rel: (rel.rsplit("/", 1)[-1] not in modules,
+                                          not rel.endswith(".py"), rel.count("/"), rel))
+
+
+def layout_problem(folder: Path) -> str | None:
+    """None when `folder` holds module files (at its top or in
+    `assignments/`); otherwise a message for the student that says what was
+    found instead, e.g. "no module files found; found hw/conv.py, ...".
+    `grader grade`, `grader batch`, Gradescope and `pytest --impl FOLDER`
+    all report this message rather than a score of 0 without a reason."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return f"no module files found: {folder.name or folder} is not a folder"
+    if _has_modules(module_dir(folder)):
+        return None
+    expected = ", ".join(f"{m}.py" for m in module_names())
+    files = _files_below(folder)
+    if not files:
+        return (f"no module files found: the submission is empty (expected {expected}, "
+                "at its top or in an assignments/ folder)")
+    shown = ", ".join(files[:_SHOWN]) + (f" and {len(files) - _SHOWN} more" if len(files) > _SHOWN else "")
+    deeper = sorted({rel.rsplit("/", 1)[0] for rel in files
+                     if "/" in rel and rel.rsplit("/", 1)[1] in {f"{m}.py" for m in module_names()}})
+    advice = (f"the module files sit one folder too deep (in {', '.join(d + '/' for d in deeper)}): "
+              "submit the files themselves, or a folder named assignments/"
+              if deeper else f"expected {expected}, at the top of the submission or in assignments/")
+    return f"no module files found; found {shown}. {advice[0].upper()}{advice[1:]}."
+
+
+def check_layout(folder: Path) -> None:
+    """Raise LayoutError with layout_problem's message when there is one."""
+    problem = layout_problem(folder)
+    if problem is not None:
+        raise LayoutError(problem)
 
 
 def load_package(folder: Path, name: str | None = None) -> str:
@@ -50,6 +130,9 @@ def resolve(impl: str) -> str:
     folder = Path(impl)
     if not folder.is_dir():
         raise SystemExit(f"--impl {impl!r}: not 'solutions', 'assignments' or a folder")
+    problem = layout_problem(folder)
+    if problem is not None:
+        raise SystemExit(f"--impl {impl}: {problem}")
     return load_package(folder)
 
 

@@ -1,9 +1,14 @@
-"""The `grader` command line.
+"""The `grader` command line (also `python -m grader`).
 
     grader grade SUBMISSION [--out FILE] [--format json|markdown]
     grader batch SUBMISSIONS_DIR [--out DIR] [--jobs N] [--regrade]
+    grader prewarm [--examples N] [--tasks ...]
     grader release OUT
     grader gradescope OUT.zip
+
+Exit status of `grader grade`: 0 graded (whatever the score); 1 the
+submission holds no module files (the results, with score 0 and the reason,
+are still written); 2 a usage error (unknown --tasks, no such folder).
 """
 from __future__ import annotations
 
@@ -14,19 +19,54 @@ import time
 from pathlib import Path
 
 
+class UsageError(Exception):
+    """A command-line argument that names nothing (exit status 2)."""
+
+
+def select_tasks(selectors: list[str] | None) -> list[str] | None:
+    """The tasks named by --tasks: a task ("conv.conv2d") or a module
+    ("conv"). None when no selector is given (every task); a UsageError,
+    naming the known tasks, when a selector matches none."""
+    if not selectors:
+        return None
+    from cnn_checks.tasks import MODULES, TASKS
+    unknown = [s for s in selectors if not any(t == s or t.startswith(s + ".") for t in TASKS)]
+    if unknown:
+        raise UsageError(f"--tasks {' '.join(unknown)}: no such task or module. "
+                         f"Modules: {', '.join(MODULES)}. Tasks: {', '.join(TASKS)}")
+    return [t for t in TASKS if any(t == s or t.startswith(s + ".") for s in selectors)]
+
+
 def _settings(args):
     from .grade import Settings
     from .rubric import Rubric
     rubric = Rubric.load(args.rubric)
-    tasks = None
-    if getattr(args, "tasks", None):
-        from cnn_checks.tasks import TASKS
-        tasks = [t for t in TASKS if any(t == s or t.startswith(s + ".") for s in args.tasks)]
+    try:
+        tasks = select_tasks(getattr(args, "tasks", None))
+    except UsageError as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     return Settings.from_rubric(rubric, examples=args.examples, workers=args.workers,
                                 use_bwrap=False if args.no_bwrap else None, tasks=tasks)
 
 
+def layout_results(message: str, max_score: float) -> dict:
+    """Gradescope's results.json for a submission that could not be graded
+    (no module files): score 0 and the reason, first thing the student reads."""
+    return {
+        "score": 0.0,
+        "max_score": round(max_score, 2),
+        "output": f"**Your submission could not be graded:** {message}",
+        "output_format": "md",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [],
+    }
+
+
 def cmd_grade(args) -> int:
+    from cnn_checks.implementations import LayoutError
+
     from .grade import grade_submission
     from .report import gradescope_results, markdown
     from .sandbox import bwrap_path
@@ -36,18 +76,44 @@ def cmd_grade(args) -> int:
         return 2
     settings = _settings(args)
     start = time.perf_counter()
-    reports = grade_submission(submission, settings)
-    elapsed = time.perf_counter() - start
-    sandbox = "fallback (no bubblewrap)" if args.no_bwrap or not bwrap_path() else "bubblewrap"
-    if args.format == "markdown":
-        text = markdown(reports, sandbox)
+    status = 0
+    try:
+        reports = grade_submission(submission, settings)
+    except LayoutError as exc:
+        print(f"grader: {submission}: {exc}", file=sys.stderr)
+        max_score = sum(settings.rubric.task_points(t) for t in settings.tasks)
+        data = layout_results(str(exc), max_score)
+        text = (f"# Grading report\n\n{data['output']}\n" if args.format == "markdown"
+                else json.dumps(data, indent=2) + "\n")
+        status = 1
     else:
-        text = json.dumps(gradescope_results(reports, elapsed, sandbox), indent=2) + "\n"
+        elapsed = time.perf_counter() - start
+        sandbox = "fallback (no bubblewrap)" if args.no_bwrap or not bwrap_path() else "bubblewrap"
+        if args.format == "markdown":
+            text = markdown(reports, sandbox)
+        else:
+            text = json.dumps(gradescope_results(reports, elapsed, sandbox), indent=2) + "\n"
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text)
     else:
         sys.stdout.write(text)
+    return status
+
+
+def cmd_prewarm(args) -> int:
+    """Draw every part's cases once and keep them in the case cache (the
+    Gradescope image runs this at build time, so no grading pays for it)."""
+    from cnn_checks.tasks import TASKS
+
+    from .case_cache import cache_dir, cases_for
+    settings = _settings(args)
+    start = time.perf_counter()
+    parts = [(TASKS[n], p) for n in settings.tasks for p in TASKS[n].parts]
+    for task, part in parts:
+        cases_for(task, part, settings.examples)
+    print(f"grader prewarm: {len(parts)} parts, {settings.examples} examples each, cached in "
+          f"{cache_dir()} ({time.perf_counter() - start:.1f} s)")
     return 0
 
 
@@ -69,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--format", choices=("json", "markdown"), default="json")
     common(g)
     g.set_defaults(func=cmd_grade)
+
+    w = sub.add_parser("prewarm", help="draw and cache every part's cases (before grading)")
+    common(w)
+    w.set_defaults(func=cmd_prewarm)
 
     from . import batch, gradescope, release
     for module in (batch, release, gradescope):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cnn_checks.execute import Failed, execute, find_callable
 from cnn_checks.feedback import hint
-from cnn_checks.implementations import load_module, module_dir
+from cnn_checks.implementations import check_layout, load_module, module_dir
 from cnn_checks.oracle import values_expected
 from cnn_checks.runner import PartResult, check_cases, check_part, judge_outcome
 from cnn_checks.tasks import TASKS
@@ -175,8 +175,11 @@ def _grade_task_job(args):
 
 
 def grade_submission(submission: Path, settings: Settings) -> list[TaskReport]:
-    """Every task of the rubric, in parallel over `settings.workers` processes."""
+    """Every task of the rubric, in parallel over `settings.workers` processes.
+    Raises cnn_checks.implementations.LayoutError, with a message for the
+    student, when the folder holds no module files."""
     submission = Path(submission).resolve()
+    check_layout(submission)
     names = [t for t in settings.tasks if t in TASKS]
     jobs = [(name, submission, settings) for name in names]
     if settings.workers <= 1:

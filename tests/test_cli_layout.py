@@ -1,0 +1,94 @@
+"""The command line's odd ends: submissions laid out wrongly, unknown
+--tasks, `python -m grader`, and the layout message every channel shows."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cnn_checks.implementations import LayoutError, check_layout, layout_problem, module_dir
+from grader.cli import main as grader_main
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _copy_solutions(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in (PROJECT / "solutions").glob("*.py"):
+        shutil.copyfile(path, dest / path.name)
+    return dest
+
+
+def test_layout_ok_at_top_or_in_assignments(tmp_path):
+    top = _copy_solutions(tmp_path / "top")
+    assert layout_problem(top) is None and module_dir(top) == top
+    nested = tmp_path / "nested"
+    _copy_solutions(nested / "assignments")
+    assert layout_problem(nested) is None and module_dir(nested) == nested / "assignments"
+    # an empty assignments/ next to module files at the top: the files count
+    (top / "assignments").mkdir()
+    assert layout_problem(top) is None and module_dir(top) == top
+
+
+def test_layout_empty_folder(tmp_path):
+    message = layout_problem(tmp_path)
+    assert message.startswith("no module files found") and "empty" in message
+    with pytest.raises(LayoutError, match="no module files found"):
+        check_layout(tmp_path)
+
+
+def test_layout_one_level_deeper_names_what_it_found(tmp_path):
+    _copy_solutions(tmp_path / "hw")
+    message = layout_problem(tmp_path)
+    assert message.startswith("no module files found; found hw/")
+    assert "hw/conv.py" in message and "one folder too deep (in hw/)" in message
+    assert str(tmp_path) not in message  # relative paths only: no grader paths for the student
+
+
+def test_layout_wrong_names(tmp_path):
+    (tmp_path / "Conv.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("hi\n")
+    message = layout_problem(tmp_path)
+    assert "found Conv.py, notes.txt" in message and "Expected padding.py, conv.py" in message
+
+
+def test_grade_reports_the_layout_problem(tmp_path, capsys):
+    _copy_solutions(tmp_path / "sub" / "hw")
+    out = tmp_path / "results.json"
+    assert grader_main(["grade", str(tmp_path / "sub"), "--tasks", "padding", "--out", str(out)]) == 1
+    assert "no module files found; found hw/" in capsys.readouterr().err
+    data = json.loads(out.read_text())
+    assert data["score"] == 0 and data["max_score"] == 4 and data["tests"] == []
+    assert "could not be graded" in data["output"] and "hw/padding.py" in data["output"]
+
+
+def test_unknown_task_is_a_usage_error(tmp_path, capsys):
+    _copy_solutions(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        grader_main(["grade", str(tmp_path), "--tasks", "typo"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--tasks typo: no such task" in err and "conv.conv2d" in err and "padding" in err
+
+
+def test_python_dash_m_grader(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", "--help"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "SUBMISSION" in run.stdout.upper() and "--tasks" in run.stdout
+
+
+def test_pytest_impl_folder_reports_the_layout(tmp_path):
+    _copy_solutions(tmp_path / "sub" / "hw")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                          str(PROJECT / "tests" / "public" / "test_tasks.py"),
+                          "--impl", str(tmp_path / "sub"), "-k", "pad2d"],
+                         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    assert "no module files found; found hw/" in run.stdout + run.stderr
