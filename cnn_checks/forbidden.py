@@ -27,6 +27,8 @@ in the grader's sandboxed child; this check names the line to fix.
 from __future__ import annotations
 
 import ast
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -656,13 +658,59 @@ def _violations(modules: Mapping[str, _Module], module: str, function: str,
     return sorted(analysis.violations.values(), key=lambda v: (v.filename, v.lineno, v.name))
 
 
+#: The largest source file the static check reads (a module of this
+#: exercise is a few KiB); larger files are left to the runtime guard.
+MAX_SOURCE_BYTES = 1 << 20
+
+
 def submission_files(folder: str | Path) -> dict[str, str]:
-    """{filename: source} of a submission's module files:
-    folder/assignments/*.py when that package exists, else folder/*.py."""
-    folder = Path(folder)
-    where = folder / "assignments" if (folder / "assignments").is_dir() else folder
-    return {p.name: p.read_text(encoding="utf-8", errors="replace")
-            for p in sorted(where.glob("*.py"))}
+    """{filename: source} of a submission's module files (in the folder
+    implementations.module_dir picks: assignments/ or the top).
+
+    The submission is untrusted, so only regular files that lie inside it
+    (after following links) and hold at most MAX_SOURCE_BYTES are read; a
+    named pipe, a device, a link to /dev/stdin or to a file outside the
+    submission is skipped, never opened in a way that could block."""
+    from .implementations import module_dir
+    root = Path(folder).resolve()
+    where = module_dir(root)
+    sources = {}
+    for path in sorted(where.glob("*.py")):
+        text = _read_inside(path, root)
+        if text is not None:
+            sources[path.name] = text
+    return sources
+
+
+def _read_inside(path: Path, root: Path) -> str | None:
+    """The text of `path` if it is a regular file inside `root` of at most
+    MAX_SOURCE_BYTES, else None. Opened non-blocking (a FIFO cannot stall
+    the open), checked with fstat on the opened file, read with a cap."""
+    try:
+        real = path.resolve(strict=True)
+        if not real.is_relative_to(root):
+            return None
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except (OSError, RuntimeError):  # missing, a link loop, no permission
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SOURCE_BYTES:
+            return None
+        chunks, size = [], 0
+        while size <= MAX_SOURCE_BYTES:
+            chunk = os.read(fd, MAX_SOURCE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_SOURCE_BYTES:
+            return None
+        return b"".join(chunks).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def scan_submission(folder: str | Path, tasks: Iterable[str],

@@ -39,7 +39,34 @@ def hypothesis_settings(max_examples: int) -> settings:
 
 
 def part_seed(task: Task, part: Part) -> int:
+    """The public seed of a part (what students' tests use). The grader
+    passes its own, secret seeds instead (grader/course_secret.py)."""
     return zlib.crc32(f"{task.name}:{part.name}".encode())
+
+
+def without_local_constants() -> None:
+    """Make Hypothesis' draws depend on the seed alone.
+
+    Hypothesis (6.131 and later) mixes integer, float and string constants
+    that it finds in the source of every loaded "local" module (one not
+    installed under site-packages) into its draws, and caches them under
+    .hypothesis/constants/ in the working folder. The cases would then
+    depend on how the project is installed (an editable checkout harvests
+    solutions/ and grader/, a wheel does not) and on which modules happen to
+    be loaded, and constants of the reference solutions would be written
+    next to the grader. This keeps Hypothesis' built-in constants and drops
+    the harvested ones; it is idempotent and cheap."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # a Hypothesis without harvesting: nothing to do
+        return
+    if getattr(providers, "_cnn_checks_no_local_constants", False):
+        return
+    empty = Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    providers._cnn_checks_no_local_constants = True
 
 
 @dataclass
@@ -75,17 +102,20 @@ class _State:
 
 
 def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
-               expected: Callable[[Case], Sequence[Expected]], *, max_examples: int) -> PartResult:
-    """Draw up to `max_examples` cases from the part's strategy, call `run` on
-    each and judge it against `expected`. On failure Hypothesis shrinks to
-    the smallest failing case, which the result carries."""
+               expected: Callable[[Case], Sequence[Expected]], *, max_examples: int,
+               seed_value: int | None = None) -> PartResult:
+    """Draw up to `max_examples` cases from the part's strategy (seeded with
+    `seed_value`, else the public part_seed), call `run` on each and judge
+    it against `expected`. On failure Hypothesis shrinks to the smallest
+    failing case, which the result carries."""
     state = _State()
+    without_local_constants()
 
     def verdict(case: Case, kind: str, message: str, mismatch: Mismatch | None = None) -> PartResult:
         return PartResult(task.name, part.name, False, state.examples, kind, message, case, mismatch)
 
     @hypothesis_settings(max_examples)
-    @seed(part_seed(task, part))
+    @seed(part_seed(task, part) if seed_value is None else seed_value)
     @given(part.strategy)
     def prop(case: Case) -> None:
         if state.fatal is not None:
@@ -137,16 +167,18 @@ def judge_outcome(task: Task, case: Case, outcome: Returned | Failed,
     return None
 
 
-def generate_cases(task: Task, part: Part, max_examples: int) -> list[Case]:
+def generate_cases(task: Task, part: Part, max_examples: int,
+                   seed_value: int | None = None) -> list[Case]:
     """The cases check_part draws for an implementation that passes them all,
-    in order. They depend only on the part's strategy and seed, so they can
-    be computed once and sent to an implementation in one batch; on the
-    first failure check_part (same seed) retraces them up to that case and
-    then shrinks it."""
+    in order. They depend only on the part's strategy and seed (`seed_value`,
+    else the public part_seed), so they can be computed once and sent to an
+    implementation in one batch; on the first failure check_part (same
+    seed) retraces them up to that case and then shrinks it."""
     cases: list[Case] = []
+    without_local_constants()
 
     @hypothesis_settings(max_examples)
-    @seed(part_seed(task, part))
+    @seed(part_seed(task, part) if seed_value is None else seed_value)
     @given(part.strategy)
     def record(case: Case) -> None:
         cases.append(case)

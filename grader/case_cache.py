@@ -1,11 +1,15 @@
 """The cases each part draws, computed once and kept.
 
 A part's cases depend only on its strategy, its seed and the number of
-examples (see cnn_checks.runner.generate_cases), so every submission sees
-the same ones. Drawing them costs most of a grading run, so they are kept
-in memory and on disk (as .npz and JSON, never pickles), keyed by a hash of
-the checks' source code and the Hypothesis version: any change to a
-strategy invalidates the cache.
+examples (see cnn_checks.runner.generate_cases), so every submission graded
+with the same seed sees the same ones. The grader's seeds come from the
+course secret (grader/course_secret.py). Drawing the cases costs most of a
+grading run, so they are kept in memory and on disk (as .npz and JSON,
+never pickles), keyed by a hash of the checks' source code, the Hypothesis
+version and the seed: any change to a strategy invalidates the cache, and
+the key never holds the secret or the seed itself, only a hash of the seed.
+The cache folder is private to the grader's user (mode 0700); it must lie
+outside what the sandbox shows a submission.
 """
 from __future__ import annotations
 
@@ -43,14 +47,23 @@ def _source_hash() -> str:
     return _SOURCE_HASH
 
 
-def cases_for(task: Task, part: Part, examples: int) -> list[Case]:
-    key = f"{_source_hash()}-{task.name}-{part.name}-{examples}"
+def seed_tag(seed: int | None) -> str:
+    """A name for the seed in a cache key: sha256 of it, 12 hex digits
+    ("public" for the public seeds)."""
+    if seed is None:
+        return "public"
+    return hashlib.sha256(f"cnn-grader seed:{seed}".encode()).hexdigest()[:12]
+
+
+def cases_for(task: Task, part: Part, examples: int, seed: int | None = None) -> list[Case]:
+    """The part's cases drawn with `seed` (None: the public part_seed)."""
+    key = f"{_source_hash()}-{seed_tag(seed)}-{task.name}-{part.name}-{examples}"
     if key in _MEMORY:
         return _MEMORY[key]
     path = cache_dir() / f"{key}.npz"
     cases = _load(path)
     if cases is None:
-        cases = generate_cases(task, part, examples)
+        cases = generate_cases(task, part, examples, seed)
         _save(path, cases)
     _MEMORY[key] = cases
     return cases
@@ -60,7 +73,7 @@ def _save(path: Path, cases: list[Case]) -> None:
     meta = [{"names": list(c.arrays), "params": c.params, "layout": c.layout} for c in cases]
     arrays = {f"{i}:{n}": a for i, c in enumerate(cases) for n, a in c.arrays.items()}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
         np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
         os.replace(tmp, path)

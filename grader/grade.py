@@ -16,12 +16,13 @@ from pathlib import Path
 
 from cnn_checks.execute import Failed, execute, find_callable
 from cnn_checks.feedback import hint
-from cnn_checks.implementations import check_layout, load_module, module_dir
+from cnn_checks.implementations import check_layout, load_module
 from cnn_checks.oracle import values_expected
 from cnn_checks.runner import PartResult, check_cases, check_part, judge_outcome
 from cnn_checks.tasks import TASKS
 
 from .case_cache import cases_for
+from .course_secret import CourseSecret, resolve
 from .rubric import Rubric
 from .sandbox import Limits, Sandbox
 
@@ -54,6 +55,10 @@ class Settings:
     workers: int
     use_bwrap: bool | None = None
     tasks: list[str] = field(default_factory=lambda: list(TASKS))
+    #: the course secret that seeds the cases (None: the public seeds)
+    secret: CourseSecret | None = None
+    #: with a secret, a student id makes the cases that student's own
+    student: str | None = None
 
     @classmethod
     def from_rubric(cls, rubric: Rubric, **overrides) -> "Settings":
@@ -61,9 +66,15 @@ class Settings:
                         cpu_seconds=rubric.setting("cpu_seconds", 60),
                         memory_mb=rubric.setting("memory_mb", 2048))
         base = dict(rubric=rubric, examples=rubric.setting("examples", 100), limits=limits,
-                    workers=rubric.setting("workers", 2))
+                    workers=rubric.setting("workers", 2), secret=resolve(rubric.secret))
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)
+
+    def part_seed(self, task, part) -> int | None:
+        """The part's secret seed; None (the public seed) without a secret."""
+        if self.secret is None:
+            return None
+        return self.secret.part_seed(task.name, part.name, self.student)
 
 
 def _reference_expected(task):
@@ -79,15 +90,8 @@ def _reference_expected(task):
 
 
 def _static_violations(submission: Path, task, forbidden: list[str]) -> list:
-    from cnn_checks.forbidden import violations_for_task
-    folder = module_dir(submission)
-    sources = {}
-    for path in sorted(folder.glob("*.py")):
-        try:
-            sources[path.name] = path.read_text(errors="replace")
-        except OSError:
-            continue
-    return violations_for_task(sources, task.module, task.function, forbidden)
+    from cnn_checks.forbidden import submission_files, violations_for_task
+    return violations_for_task(submission_files(submission), task.module, task.function, forbidden)
 
 
 def _all_fail(task, kind: str, message: str) -> list[PartResult]:
@@ -149,7 +153,8 @@ def _grade_part(task, part, child, sandbox, forbidden, expected, settings):
     """Fast path: the part's (cached) cases in one batch; only if one fails,
     Hypothesis retraces them one call at a time and shrinks the failure.
     Returns the result and the child to use next (a fresh one if needed)."""
-    cases = cases_for(task, part, settings.examples)
+    seed = settings.part_seed(task, part)
+    cases = cases_for(task, part, settings.examples, seed)
     outcomes = child.batch(cases)
     if not isinstance(outcomes, Failed):
         passed = check_cases(task, part, cases, outcomes, expected)
@@ -167,7 +172,8 @@ def _grade_part(task, part, child, sandbox, forbidden, expected, settings):
         child = sandbox.start(task.name, forbidden)
         if isinstance(child, Failed):
             return PartResult(task.name, part.name, False, 0, child.kind, child.message), None
-    return check_part(task, part, child.call, expected, max_examples=settings.examples), child
+    return check_part(task, part, child.call, expected, max_examples=settings.examples,
+                      seed_value=seed), child
 
 
 def _grade_task_job(args):

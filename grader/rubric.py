@@ -18,6 +18,8 @@ class Rubric:
     weights: dict[str, dict[str, float]] = field(default_factory=dict)
     settings: dict[str, float] = field(default_factory=dict)
     forbidden: dict[str, list[str]] = field(default_factory=dict)
+    #: [course] secret: seeds the hidden cases (grader/course_secret.py)
+    secret: str | None = None
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Rubric":
@@ -26,7 +28,7 @@ class Rubric:
         if unknown:
             raise ValueError(f"rubric names unknown tasks: {sorted(unknown)}")
         return cls(data.get("points", {}), data.get("weights", {}), data.get("settings", {}),
-                   data.get("forbidden", {}))
+                   data.get("forbidden", {}), data.get("course", {}).get("secret"))
 
     def task_points(self, task_name: str) -> float:
         return float(self.points.get(task_name, 1))
