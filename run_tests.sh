@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # The test command: installs first when .venv is missing (a fresh clone),
-# then runs the whole suite (property tests against PyTorch, the lecture
-# examples, the stubs, the bug and adversarial corpora, the grader, the
-# delivery channels and the nbgrader course).
+# runs the linter (ruff) and the type checker (mypy), then the test suite
+# (property tests against PyTorch, the lecture examples, the stubs, the bug
+# and adversarial corpora, the grader, the delivery channels and the
+# nbgrader course). Arguments go to pytest:
+#
+#   ./run_tests.sh                   everything (what CI runs)
+#   ./run_tests.sh -m "not slow"     the fast tier
+#   ./run_tests.sh tests/unit        the unit tier
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import torch, hypothesis, grader" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import torch, hypothesis, grader, ruff, mypy" 2>/dev/null; then
     ./install.sh --no-demo
 fi
+.venv/bin/python -m ruff check .
+.venv/bin/python -m mypy
 exec .venv/bin/python -m pytest -q -W ignore::UserWarning "$@"

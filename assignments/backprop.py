@@ -20,7 +20,6 @@ Inputs are never modified. You may use NumPy (einsum, tensordot,
 numpy.lib.stride_tricks.sliding_window_view) and your own conv, padding and
 pooling modules; not PyTorch, autograd libraries or SciPy.
 """
-import numpy as np
 
 
 def relu(x):

@@ -6,7 +6,6 @@ You may use NumPy (including numpy.lib.stride_tricks.sliding_window_view,
 einsum and tensordot) and your own `padding.pad2d`; not PyTorch, SciPy's
 signal/ndimage modules or any other library that convolves for you.
 """
-import numpy as np
 
 
 def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):

@@ -12,7 +12,6 @@ subtracted from every score, so subtract the maximum first. Then every
 exp() is at most 1 and nothing overflows, even for scores of 1e4
 (np.exp(710.0) is already inf).
 """
-import numpy as np
 
 
 def softmax(z, axis=-1):

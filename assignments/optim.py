@@ -19,7 +19,6 @@ The update rules, hyper-parameter names and defaults are exactly PyTorch's
 (torch.optim). The lecture slides differ in places; each docstring says
 where. You may use NumPy; not PyTorch.
 """
-import numpy as np
 
 
 class SGD:

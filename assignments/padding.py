@@ -5,7 +5,6 @@ You may use NumPy (including numpy.lib.stride_tricks.sliding_window_view,
 einsum and tensordot); not PyTorch, SciPy's signal/ndimage modules or any
 other library that pads for you.
 """
-import numpy as np
 
 
 def pad2d(x, padding, mode="constant", value=0.0):

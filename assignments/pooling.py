@@ -17,7 +17,6 @@ Where PyTorch (the contract) differs from the slides:
   pooling, +inf for min pooling, and as zeros for average pooling that
   still count in the divisor. Padding is at most kernel_size // 2 per axis.
 """
-import numpy as np
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):

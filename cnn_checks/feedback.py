@@ -2,7 +2,7 @@
 versus got at the worst index, and what to look at."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .runner import PartResult
 from .task import Task

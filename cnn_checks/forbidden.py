@@ -29,9 +29,9 @@ from __future__ import annotations
 import ast
 import os
 import stat
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 # --------------------------------------------------------------------------
 # Rules
@@ -248,9 +248,10 @@ def _assigned_names(stmt: ast.AST) -> list[str]:
     names = []
     for target in targets:
         elts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
-        if not all(isinstance(e, ast.Name) for e in elts):
+        plain = [e.id for e in elts if isinstance(e, ast.Name)]
+        if len(plain) != len(elts):
             return []
-        names += [e.id for e in elts]
+        names += plain
     return names
 
 
@@ -294,7 +295,7 @@ class _Module:
         self.filename = filename
         self.lines = source.splitlines()
         self.defs: dict[str, ast.AST] = {}
-        self.imports: list[ast.AST] = []
+        self.imports: list[ast.Import | ast.ImportFrom] = []
         self.assigned: dict[str, list[ast.AST]] = {}
         self.code: list[ast.AST] = []
         self._sort(tree.body)
@@ -333,7 +334,7 @@ class _Scope:
     """A def's local names, falling back to its module's names, then to the
     builtins that matter here."""
 
-    def __init__(self, analysis: "_Analysis", module: _Module, names: dict | None = None):
+    def __init__(self, analysis: _Analysis, module: _Module, names: dict | None = None):
         self.analysis = analysis
         self.module = module
         self.names = names or {}
@@ -373,7 +374,7 @@ class _Analysis:
             return _Own("")
         if dotted and dotted.startswith(_OWN_PACKAGE + "."):
             dotted = dotted[len(_OWN_PACKAGE) + 1:]
-        return _Own(dotted) if dotted in self.modules else None
+        return _Own(dotted) if dotted is not None and dotted in self.modules else None
 
     def from_base(self, node: ast.ImportFrom) -> object:
         """What `from X import ...` imports from."""
@@ -381,12 +382,12 @@ class _Analysis:
             return self.own_module(node.module) if node.module else _Own("")
         if node.level:
             return None
-        return self.own_module(node.module) or _Lib(node.module, "from-import")
+        return self.own_module(node.module) or _Lib(node.module or "", "from-import")
 
-    def bindings(self, node: ast.AST) -> list[tuple[str, object, str]]:
+    def bindings(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, object, str]]:
         """(bound name, what it refers to, full dotted name imported) for
         each name an import statement binds."""
-        out = []
+        out: list[tuple[str, object, str]] = []
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
@@ -446,10 +447,10 @@ class _Analysis:
             for sub in ast.walk(node):
                 if isinstance(sub, (ast.Import, ast.ImportFrom)):
                     scope.names.update({b: ref for b, ref, _ in self.bindings(sub) if ref})
-                elif _single_value(sub) is not None:
-                    ref = self.resolve(_single_value(sub), scope)
-                    target = sub.targets[0] if isinstance(sub, ast.Assign) else sub.target
-                    if isinstance(ref, (_Lib, _Own)):
+                elif (value := _single_value(sub)) is not None:
+                    ref = self.resolve(value, scope)
+                    target = sub.targets[0] if isinstance(sub, ast.Assign) else getattr(sub, "target", None)
+                    if isinstance(ref, (_Lib, _Own)) and isinstance(target, ast.Name):
                         scope.names[target.id] = ref
         return scope
 
@@ -607,7 +608,7 @@ class _Analysis:
                     return "import"
         return ref.route
 
-    def check_import(self, node: ast.AST, module: _Module, function: str | None) -> None:
+    def check_import(self, node: ast.Import | ast.ImportFrom, module: _Module, function: str | None) -> None:
         """An import statement inside a reached def runs when it is called:
         importing a forbidden name there counts even if it is unused."""
         route = "import" if isinstance(node, ast.Import) else "from-import"

@@ -113,6 +113,8 @@ def load_package(folder: Path, name: str | None = None) -> str:
         spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(where)])
     else:
         spec = importlib.util.spec_from_loader(name, loader=None, is_package=True)
+    if spec is None:
+        raise ImportError(f"cannot make a package of {where}")
     package = importlib.util.module_from_spec(spec)
     package.__path__ = [str(where)]
     sys.modules[name] = package

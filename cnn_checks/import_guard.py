@@ -24,7 +24,7 @@ import importlib.abc
 import importlib.util
 import sys
 import types
-from typing import Sequence
+from collections.abc import Sequence
 
 from .forbidden import advice_for
 

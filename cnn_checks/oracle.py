@@ -7,7 +7,8 @@ breaks a 1e-7 relative check.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -45,14 +46,15 @@ def vjp(forward: Callable[..., Any], arrays: Mapping[str, np.ndarray], wrt: Sequ
     grads = torch.autograd.grad(out, [t[n] for n in wrt],
                                 grad_outputs=torch.tensor(np.asarray(dout, np.float64), device=device),
                                 allow_unused=True)
-    return [to_numpy(g) if g is not None else np.zeros(arrays[n].shape) for g, n in zip(grads, wrt)]
+    return [to_numpy(g) if g is not None else np.zeros(arrays[n].shape)
+            for g, n in zip(grads, wrt, strict=True)]
 
 
 def expectations(task: Task, values: Sequence[Any]) -> list[Expected]:
     """Name and classify expected values: int, scalar (0-d) or array."""
     names = [n.strip("[]") for n in task.outputs]
     out = []
-    for name, v in zip(names, values):
+    for name, v in zip(names, values, strict=True):
         if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
             out.append(Expected(name, "int", np.array(int(v), dtype=np.int64)))
         else:
@@ -69,7 +71,8 @@ def oracle_expected(task: Task, case: Case, device: str = "cpu") -> list[Expecte
 def values_expected(task: Task, values: Sequence[Value]) -> list[Expected]:
     """Expected outputs from a trusted implementation's returned Values
     (the reference solution, in the grader)."""
-    return expectations(task, [int(v.array) if v.kind == "int" else v.array for v in values])
+    return expectations(task, [int(v.array) if v.kind == "int" and v.array is not None else v.array
+                               for v in values])
 
 
 __all__ = ["oracle_expected", "values_expected", "expectations", "tensors", "to_numpy", "vjp",

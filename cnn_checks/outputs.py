@@ -9,8 +9,9 @@ the verdict.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -94,7 +95,7 @@ def judge(expected: Sequence[Expected], got: Sequence[Value], dtype: np.dtype,
     `tol` = (rtol, atol) overrides the dtype's tolerance."""
     if len(got) != len(expected):
         return Mismatch("type", f"returned {len(got)} values; expected {len(expected)}")
-    for exp, val in zip(expected, got):
+    for exp, val in zip(expected, got, strict=True):
         label = f"`{exp.name}`" if len(expected) > 1 else "the result"
         problem = _judge_one(exp, val, dtype, label, tol)
         if problem is not None:
@@ -103,28 +104,29 @@ def judge(expected: Sequence[Expected], got: Sequence[Value], dtype: np.dtype,
 
 
 def _judge_one(exp: Expected, val: Value, dtype: np.dtype, label: str, tol) -> Mismatch | None:
-    if val.kind == "other":
+    got = val.array
+    if val.kind == "other" or got is None:
         want = {"array": "a numpy.ndarray", "scalar": "a float", "int": "an int"}[exp.kind]
         return Mismatch("type", f"{label} is a {val.type_name}; expected {want}")
     if exp.kind == "int":
-        if val.kind != "int" or val.array.shape != () or val.array.dtype.kind not in "iu":
+        if val.kind != "int" or got.shape != () or got.dtype.kind not in "iu":
             return Mismatch("type", f"{label} is a {val.type_name}; expected an int")
-        if int(val.array) != int(exp.array):
-            return Mismatch("value", f"{label}: expected {int(exp.array)}, got {int(val.array)}",
-                            expected=exp.array, got=val.array)
+        if int(got) != int(exp.array):
+            return Mismatch("value", f"{label}: expected {int(exp.array)}, got {int(got)}",
+                            expected=exp.array, got=got)
         return None
     if exp.kind == "array" and val.kind != "array":
         return Mismatch("type", f"{label} is a {val.type_name}; expected a numpy.ndarray")
-    if exp.kind == "scalar" and val.array.ndim != 0:
-        return Mismatch("shape", f"{label} has shape {val.array.shape}; expected a scalar "
+    if exp.kind == "scalar" and got.ndim != 0:
+        return Mismatch("shape", f"{label} has shape {got.shape}; expected a scalar "
                                  f"(a float or a 0-d array)")
-    if val.array.shape != exp.array.shape:
-        return Mismatch("shape", f"{label} has shape {val.array.shape}; expected {exp.array.shape}")
-    if val.array.dtype.kind != "f":
-        return Mismatch("dtype", f"{label} has dtype {val.array.dtype}; expected {dtype} "
+    if got.shape != exp.array.shape:
+        return Mismatch("shape", f"{label} has shape {got.shape}; expected {exp.array.shape}")
+    if got.dtype.kind != "f":
+        return Mismatch("dtype", f"{label} has dtype {got.dtype}; expected {dtype} "
                                  f"(a floating result of the input's dtype)")
-    if val.array.dtype != dtype and not (val.kind == "scalar" and val.type_name == "float"
-                                         and dtype == np.float64):
-        return Mismatch("dtype", f"{label} has dtype {val.array.dtype}; expected {dtype}: results "
+    if got.dtype != dtype and not (val.kind == "scalar" and val.type_name == "float"
+                                   and dtype == np.float64):
+        return Mismatch("dtype", f"{label} has dtype {got.dtype}; expected {dtype}: results "
                                  f"keep the input's dtype (allocate with dtype=x.dtype)")
-    return compare_values(exp.array, val.array, dtype, label, tol)
+    return compare_values(exp.array, got, dtype, label, tol)

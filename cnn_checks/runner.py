@@ -10,8 +10,8 @@ and `expected` (PyTorch, or the reference solution).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
@@ -66,7 +66,7 @@ def without_local_constants() -> None:
     empty = Constants()
     providers._get_local_constants = lambda: empty
     providers.CONSTANTS_CACHE.cache.clear()
-    providers._cnn_checks_no_local_constants = True
+    providers._cnn_checks_no_local_constants = True  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -142,7 +142,8 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
         if state.last_failure is None:
             raise
         if "Flaky" in type(exc).__name__:
-            state.last_failure.message += " (the same input does not always give this result)"
+            state.last_failure.message = (f"{state.last_failure.message or ''} "
+                                          f"(the same input does not always give this result)")
     result = state.fatal or state.last_failure
     if result is None:
         result = PartResult(task.name, part.name, True, state.examples)
@@ -193,7 +194,7 @@ def check_cases(task: Task, part: Part, cases: Sequence[Case], outcomes: Sequenc
     caller then runs check_part to find and shrink the failure)."""
     if len(outcomes) != len(cases):
         return None
-    for case, outcome in zip(cases, outcomes):
+    for case, outcome in zip(cases, outcomes, strict=True):
         if judge_outcome(task, case, outcome, expected) is not None:
             return None
     return PartResult(task.name, part.name, True, len(cases),

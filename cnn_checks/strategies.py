@@ -9,7 +9,7 @@ smallest that still fails.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from hypothesis import strategies as st

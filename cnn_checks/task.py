@@ -2,8 +2,9 @@
 computes the same thing, and the parts it is graded on."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from hypothesis import strategies as st
 

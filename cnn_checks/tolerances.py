@@ -58,15 +58,17 @@ def compare_values(expected: np.ndarray, got: np.ndarray, dtype, label: str = "t
                                f"was expected ({int(bad_nan.sum())} non-finite values): look for "
                                f"exp() of large numbers or a division by zero",
                         expected=exp, got=val, index=idx)
-    scale = max(1.0, float(np.max(np.abs(exp), initial=0.0, where=np.isfinite(exp))))
-    allowed = atol * scale + rtol * np.abs(exp)
+    finite = np.isfinite(exp)
+    scale = max(1.0, float(np.max(np.abs(exp), initial=0.0, where=finite)))
     with np.errstate(invalid="ignore"):
-        err = np.where(np.isfinite(exp), np.abs(val - exp), np.where(val == exp, 0.0, np.inf))
+        # an expected inf or NaN must be matched exactly (NaN by NaN)
+        same = (val == exp) | (np.isnan(val) & np.isnan(exp))
+        allowed = np.where(finite, atol * scale + rtol * np.abs(exp), 0.0)
+        err = np.where(finite, np.abs(val - exp), np.where(same, 0.0, np.inf))
     excess = err - allowed
     if exp.size == 0 or np.max(excess) <= 0:
         return None
-    idx = np.unravel_index(int(np.argmax(excess)), exp.shape)
-    idx = tuple(int(i) for i in idx)
+    idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), exp.shape))
     n_bad = int(np.sum(excess > 0))
     where = f" at index {idx}" if exp.ndim else ""
     return Mismatch(

@@ -58,7 +58,8 @@ def grade_modules(folder: Path, tasks=None, examples=None, timeout=3600) -> dict
         except ProcessLookupError:
             pass
     if proc.returncode != 0 or not out.exists():
-        raise RuntimeError(f"grader grade failed ({proc.returncode}):\n{log.decode(errors='replace')[-3000:]}")
+        tail = log.decode(errors="replace")[-3000:]
+        raise RuntimeError(f"grader grade failed ({proc.returncode}):\n{tail}")
     return json.loads(out.read_text())
 
 
@@ -117,7 +118,8 @@ def autograde_student(root: Path, assignment: str, student: str, *, tasks=None, 
     api = api or make_api(root)
     res = api.autograde(assignment, student, force=True, create=True)
     if not res.get("success"):
-        raise RuntimeError(f"nbgrader autograde {assignment} {student}:\n{res.get('error') or res.get('log')}")
+        why = res.get("error") or res.get("log")
+        raise RuntimeError(f"nbgrader autograde {assignment} {student}:\n{why}")
     nb_dir = root / "autograded" / student / assignment
     if assignment == quiz.QUIZ:
         path = nb_dir / "quiz.ipynb"
@@ -144,7 +146,8 @@ def autograde(root: Path, assignment: str, students=None, *, tasks=None, example
     api = make_api(root)
     if not students:
         folder = root / "submitted"
-        students = sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir()) if folder.is_dir() else []
+        found = folder.iterdir() if folder.is_dir() else []
+        students = sorted(p.name for p in found if (p / assignment).is_dir())
     out = {}
     for s in students:
         start = time.perf_counter()

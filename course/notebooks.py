@@ -41,7 +41,7 @@ def stub_parts(module: str):
         if isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant) \
                 and node is tree.body[0]:
             continue
-        segment = ast.get_source_segment(source, node, padded=False)
+        segment = ast.get_source_segment(source, node, padded=False) or ""
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             start = min([d.lineno for d in node.decorator_list] + [node.lineno])
             segment = "\n".join(source.splitlines()[start - 1:node.end_lineno])

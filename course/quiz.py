@@ -97,8 +97,9 @@ def quiz_notebook(bank: dict | None = None) -> nbformat.NotebookNode:
                        "calls, other types) scores 0. One point per question.",
                        metadata=_meta("intro", locked=True)))
     for i, q in enumerate(bank["question"], 1):
-        opts = "\n".join(f"- **{l}.** {o}" for l, o in zip(LETTERS, q["options"]))
-        nb.cells.append(md(f"**Question {i}.** {q['text']}\n\n{opts}", metadata=_meta(f"text_q{i}", locked=True)))
+        opts = "\n".join(f"- **{letter}.** {o}" for letter, o in zip(LETTERS, q["options"], strict=False))
+        nb.cells.append(md(f"**Question {i}.** {q['text']}\n\n{opts}",
+                           metadata=_meta(f"text_q{i}", locked=True)))
         nb.cells.append(code(f'q{i} = ""  # "A", "B", "C" or "D"', metadata=_meta(f"q{i}", solution=True)))
         nb.cells.append(code(f'assert type(q{i}) is str and q{i} in ("A", "B", "C", "D"), '
                              f'"q{i} must be one of the strings \\"A\\", \\"B\\", \\"C\\", \\"D\\""',
@@ -109,7 +110,8 @@ def quiz_notebook(bank: dict | None = None) -> nbformat.NotebookNode:
                        "answer with integers. The grader uses the id you submitted under.",
                        metadata=_meta("numeric_intro", locked=True)))
     nb.cells.append(code('STUDENT_ID = ""  # your course login', metadata=_meta("student_id", solution=True)))
-    nb.cells.append(code(src + "\n\nfor _name, _text in numeric_text(STUDENT_ID):\n    print(_name + ':', _text)\n",
+    show = "\n\nfor _name, _text in numeric_text(STUDENT_ID):\n    print(_name + ':', _text)\n"
+    nb.cells.append(code(src + show,
                          metadata=_meta("numeric_questions", locked=True)))
     for name in NUMERIC:
         nb.cells.append(code(f"{name} = None  # an integer", metadata=_meta(name, solution=True)))

@@ -68,9 +68,8 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{_TMP_MARK}{path.name}.{os.getpid()}")
-    mode = "wb" if isinstance(data, bytes) else "w"
-    with open(tmp, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as f:
-        f.write(data)
+    with open(tmp, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -157,12 +156,11 @@ def _grade_student(student: str, submission: Path, out: Path, settings, sandbox_
     except OSError:
         pass
     code = 0
-    grade = None
     try:
-        from . import grade
+        from .grade import grade_submission
         from .report import gradescope_results, markdown
         start = time.perf_counter()
-        reports = grade.grade_submission(submission, settings)
+        reports = grade_submission(submission, settings)
         elapsed = time.perf_counter() - start
         if _STOPPING:  # stopped, even if something on the way swallowed _Stopped
             raise _Stopped()
@@ -175,20 +173,15 @@ def _grade_student(student: str, submission: Path, out: Path, settings, sandbox_
             pass
     except _Stopped:
         code = 143
-    except BaseException as exc:  # noqa: BLE001 - any failure becomes an error row
+    except BaseException as exc:  # any failure becomes an error row
         code = 143 if _STOPPING else 1
         try:
             if not _STOPPING:
                 atomic_write(out / ERRORS / f"{student}.txt",
                              f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             pass
     finally:
-        for box in list(getattr(grade, "_SANDBOX", {}).values()):  # their temporary folders
-            try:
-                box.close()
-            except Exception:  # noqa: BLE001
-                pass
         sys.stdout.flush()
         sys.stderr.flush()
     os._exit(code)
@@ -214,15 +207,16 @@ def find_submissions(root: Path, out: Path) -> list[tuple[str, Path]]:
 def _prewarm(settings) -> None:
     """Draw (or load) every part's cases once here, so that the forked
     grading processes inherit them instead of each drawing its own."""
-    from cnn_checks.tasks import TASKS
     from tqdm import tqdm
+
+    from cnn_checks.tasks import TASKS
 
     from .case_cache import cases_for
     parts = [(TASKS[n], p) for n in settings.tasks if n in TASKS for p in TASKS[n].parts]
     for task, part in tqdm(parts, desc="cases", unit="part", file=sys.stderr, leave=False):
         try:
             cases_for(task, part, settings.examples)
-        except Exception:  # noqa: BLE001 - a grading process will draw (and report) it itself
+        except Exception:  # a grading process will draw (and report) it itself
             pass
 
 
@@ -308,7 +302,7 @@ def run_batch(todo: list[tuple[str, Path]], out: Path, settings, jobs: int, sand
     finally:
         if running:
             _stop_all(running)
-            for proc, student, _ in running.values():
+            for _proc, student, _ in running.values():
                 _drop_empty_log(out, student)
         bar.close()
         for sig, handler in old.items():
@@ -331,7 +325,8 @@ def collect(out: Path, students: list[str], tasks: list[str] | None = None) -> t
     """The task columns and one row per student that has a result or an
     error: {student, total, max, tasks: {task: (score, max)}, error}."""
     from cnn_checks.tasks import TASKS
-    rows, seen = [], set()
+    rows: list[dict] = []
+    seen: set[str] = set()
     for student in students:
         result = load_result(out / RESULTS / f"{student}.json", tasks)
         err = out / ERRORS / f"{student}.txt"
@@ -386,7 +381,7 @@ def scores_png(columns: list[str], rows: list[dict]) -> bytes:
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.3 * nrows + 0.6), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.axis("off")
-    for ax, (name, vals, top) in zip(axes.flat, panels):
+    for ax, (name, vals, top) in zip(axes.flat, panels, strict=False):
         top = float(top) or 1.0
         bins = [top * i / 10 for i in range(11)]
         if vals:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import random
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -53,7 +54,7 @@ def load(request: dict, submission: str):
         from cnn_checks import import_guard
         import_guard.install(forbidden, task.name)
     try:
-        package = load_package(submission, name="submission")
+        package = load_package(Path(submission), name="submission")
         module = load_module(package, task.module)
     except BaseException as exc:  # SyntaxError, ImportError, SystemExit at import, ...
         return task, Failed("import", describe_import_error(task.module, exc), fatal=True)

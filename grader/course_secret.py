@@ -111,7 +111,7 @@ def resolve(rubric_secret: str | None = None, *, create: bool = True) -> CourseS
     if rubric_secret and str(rubric_secret).strip():
         return CourseSecret(str(rubric_secret).strip(), "rubric")
     path = secret_file()
-    value = _read_file(path) or (_create_file(path) if create else None)
-    if value:
-        return CourseSecret(value, f"file {path}")
+    stored = _read_file(path) or (_create_file(path) if create else None)
+    if stored:
+        return CourseSecret(stored, f"file {path}")
     return None

@@ -24,7 +24,7 @@ from cnn_checks.tasks import TASKS
 from .case_cache import cases_for
 from .course_secret import CourseSecret, resolve
 from .rubric import Rubric
-from .sandbox import Limits, Sandbox
+from .sandbox import Child, Limits, Sandbox
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Settings:
     student: str | None = None
 
     @classmethod
-    def from_rubric(cls, rubric: Rubric, **overrides) -> "Settings":
+    def from_rubric(cls, rubric: Rubric, **overrides) -> Settings:
         limits = Limits(call_seconds=rubric.setting("call_seconds", 10.0),
                         cpu_seconds=rubric.setting("cpu_seconds", 60),
                         memory_mb=rubric.setting("memory_mb", 2048))
@@ -126,16 +126,17 @@ def _grade_parts(task, sandbox: Sandbox, forbidden: list[str], settings: Setting
     ended the previous one); every child is killed at the end."""
     expected = _reference_expected(task)
     results: list[PartResult] = []
-    child = None
+    child: Child | None = None
     for part in task.parts:
         if child is None or child.dead:
             if child is not None:
                 child.close()
-            child = sandbox.start(task.name, forbidden)
-            if isinstance(child, Failed):
-                results += _all_fail(task, child.kind, child.message)[len(results):]
+            started = sandbox.start(task.name, forbidden)
+            if isinstance(started, Failed):
+                results += _all_fail(task, started.kind, started.message)[len(results):]
                 child = None
                 break
+            child = started
         result, child = _grade_part(task, part, child, sandbox, forbidden, expected, settings)
         results.append(result)
         if result.kind == "timeout":
@@ -160,7 +161,7 @@ def _grade_part(task, part, child, sandbox, forbidden, expected, settings):
         passed = check_cases(task, part, cases, outcomes, expected)
         if passed is not None:
             return passed, child
-        first = next((i for i, (c, o) in enumerate(zip(cases, outcomes))
+        first = next((i for i, (c, o) in enumerate(zip(cases, outcomes, strict=False))
                       if judge_outcome(task, c, o, expected) is not None), None)
         if first is not None and isinstance(outcomes[first], Failed) and outcomes[first].fatal:
             # not implemented, missing, exit, ...: no smaller input to look for
@@ -194,6 +195,6 @@ def grade_submission(submission: Path, settings: Settings) -> list[TaskReport]:
         # Slow tasks first, so the two workers finish together.
         order = sorted(range(len(jobs)), key=lambda i: -settings.rubric.task_points(names[i]))
         with ProcessPoolExecutor(settings.workers, mp_context=get_context("fork")) as pool:
-            done = dict(zip(order, pool.map(_grade_task_job, [jobs[i] for i in order])))
+            done = dict(zip(order, pool.map(_grade_task_job, [jobs[i] for i in order]), strict=True))
         reports = [done[i] for i in range(len(jobs))]
     return reports

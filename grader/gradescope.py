@@ -32,10 +32,10 @@ def _project_files(project: Path):
         yield project / rel, rel
     for top in SOURCE_DIRS:
         for path in sorted((project / top).rglob("*")):
-            rel = path.relative_to(project)
-            if path.is_file() and not (set(rel.parts) & SKIP_PARTS) \
+            inside = path.relative_to(project)
+            if path.is_file() and not (set(inside.parts) & SKIP_PARTS) \
                     and not path.name.endswith(SKIP_SUFFIXES):
-                yield path, rel.as_posix()
+                yield path, inside.as_posix()
 
 
 def _env_file(args_line: list[str], timeout: int, allow_fallback: bool) -> str:

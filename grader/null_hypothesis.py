@@ -42,4 +42,4 @@ def install() -> None:
         module = _NullModule(name)
         module.__path__ = []
         sys.modules[name] = module
-    sys.modules["hypothesis"].strategies = sys.modules["hypothesis.strategies"]
+    sys.modules["hypothesis"].strategies = sys.modules["hypothesis.strategies"]  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """The grade as Gradescope's results.json and as Markdown."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from cnn_checks.feedback import describe_failure
 

@@ -22,7 +22,7 @@ class Rubric:
     secret: str | None = None
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "Rubric":
+    def load(cls, path: Path | None = None) -> Rubric:
         data = tomllib.loads(Path(path or DEFAULT_RUBRIC).read_text())
         unknown = set(data.get("points", {})) - set(TASKS)
         if unknown:

@@ -184,11 +184,11 @@ class Sandbox:
     def close(self) -> None:
         self._tmp.cleanup()
 
-    def start(self, task_name: str, forbidden: list[str]) -> "Child | Failed":
+    def start(self, task_name: str, forbidden: list[str]) -> Child | Failed:
         """A child serving `task_name`, its module imported; or why not."""
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        out = tempfile.TemporaryFile(dir=self._tmp.name)
+        out = tempfile.TemporaryFile(dir=self._tmp.name)  # noqa: SIM115 (the Child closes it)
         nproc = _uid_processes() + self.limits.processes
         # bwrap's two processes and the child's interpreter, plus the allowance
         cgroup = _pids_cgroup(self.limits.processes + 3)
@@ -225,7 +225,7 @@ class Sandbox:
 
 
 def _failed_from(header: dict, fatal: bool = False) -> Failed:
-    kind = header.get("kind") if header.get("kind") in KNOWN_FAILURES else "exception"
+    kind = str(header["kind"]) if header.get("kind") in KNOWN_FAILURES else "exception"
     return Failed(kind, str(header.get("message", ""))[:2000], fatal=fatal or bool(header.get("fatal")),
                   seconds=_seconds(header))
 
@@ -317,7 +317,7 @@ class Child:
         outcomes = header.get("outcomes")
         if not isinstance(outcomes, list) or len(outcomes) > len(cases):
             return Failed("crash", "the child's answer was malformed (batch)", fatal=True)
-        results = []
+        results: list[Returned | Failed] = []
         for i, h in enumerate(outcomes):
             if not isinstance(h, dict):
                 return Failed("crash", "the child's answer was malformed (batch)", fatal=True)

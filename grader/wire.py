@@ -62,7 +62,7 @@ def decode(head: bytes, data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
             raise WireError("malformed shape")
         dt = np.dtype(dtype)
         if int(np.prod(shape, dtype=np.int64)) * dt.itemsize != nbytes or not (
-                0 <= offset and offset + nbytes <= len(data)):
+                offset >= 0 and offset + nbytes <= len(data)):
             raise WireError("array size does not match its bytes")
         arrays[name] = np.frombuffer(data[offset:offset + nbytes], dtype=dt).reshape(shape).copy()
     return header, arrays

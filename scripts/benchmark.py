@@ -174,7 +174,8 @@ def main(argv=None) -> int:
             batch_dir = work / "batch"
             for i in range(k):
                 copy_modules(ROOT / "solutions", batch_dir / f"student{i + 1:02d}", skip_init=True)
-            cmd = [sys.executable, "-m", "grader.cli", "batch", str(batch_dir), "--out", str(work / "batch-out")]
+            cmd = [sys.executable, "-m", "grader.cli", "batch", str(batch_dir),
+                   "--out", str(work / "batch-out")]
             if args.examples:
                 cmd += ["--examples", str(args.examples)]
             print(f"\ngrader batch: {k} copies of the reference, {os.cpu_count()} jobs, warm cache ...",

@@ -29,16 +29,14 @@ from age and weight):
 is exactly linear_backward, relu_backward, linear_backward again: the
 functions of this module, chained.
 
-Everything is written against the array's own namespace (array_api_compat),
+Everything is written against the array's own namespace (solutions.xp),
 so the same code runs on NumPy arrays and on PyTorch tensors on any device.
 """
 import itertools
 
-from array_api_compat import array_namespace, device
-
 from .conv import as_pair, resolve_padding, taps
 from .padding import pad2d
-
+from .xp import array_namespace, device
 
 # --------------------------------------------------------------------------
 # Element-wise activations: out = g(x), so dx = dout * g'(x)

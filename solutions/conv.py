@@ -11,9 +11,8 @@ form one strided slice of the padded input:
 so a convolution is a sum over the KH*KW taps of (slice x kernel weight),
 each term fully vectorized over batch, channels and positions.
 """
-from array_api_compat import array_namespace, device
-
 from .padding import pad2d
+from .xp import array_namespace, device
 
 
 def as_pair(v):
@@ -94,7 +93,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
         raise ValueError("padding='same' needs stride 1")
     x_pad = pad2d(x, resolve_padding(padding, kernel, dilation))
     out_hw = tuple(conv_output_size(n, k, s, 0, d)
-                   for n, k, s, d in zip(x_pad.shape[2:], kernel, stride, dilation))
+                   for n, k, s, d in zip(x_pad.shape[2:], kernel, stride, dilation, strict=True))
     out = xp.zeros((x.shape[0], w.shape[0]) + out_hw, dtype=x.dtype, device=device(x))
     for k, l, rows, cols in taps(kernel, out_hw, stride, dilation):
         # (N, C_in, OH, OW) x (C_out, C_in) -> (N, C_out, OH, OW)

@@ -13,7 +13,7 @@ Taking logs gives the log-sum-exp trick
 
 which stays finite even where softmax(z)_j itself underflows to 0.
 """
-from array_api_compat import array_namespace, device
+from .xp import array_namespace, device
 
 REDUCTIONS = ("mean", "sum", "none")
 

@@ -26,7 +26,7 @@ Where the lecture slides differ from PyTorch (the contract follows PyTorch):
 - weight_decay adds weight_decay * p to the gradient before anything else
   (L2 regularization; for Adam this is not AdamW's decoupled decay).
 """
-from array_api_compat import array_namespace
+from .xp import array_namespace
 
 
 def _decayed(p, g, weight_decay):
@@ -63,7 +63,7 @@ class SGD:
         self.buffers = [None] * len(self.params)
 
     def step(self, grads):
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             xp = array_namespace(p)
             g = _decayed(p, g, self.weight_decay)
             if self.momentum != 0:
@@ -100,7 +100,7 @@ class Adagrad:
         self.sums = [None] * len(self.params)
 
     def step(self, grads):
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             xp = array_namespace(p)
             g = _decayed(p, g, self.weight_decay)
             if self.sums[i] is None:
@@ -140,7 +140,7 @@ class RMSprop:
         self.buffers = [None] * len(self.params)
 
     def step(self, grads):
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             xp = array_namespace(p)
             g = _decayed(p, g, self.weight_decay)
             if self.averages[i] is None:
@@ -194,7 +194,7 @@ class Adam:
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             xp = array_namespace(p)
             g = _decayed(p, g, self.weight_decay)
             if self.m[i] is None:

@@ -1,5 +1,5 @@
 """Padding an image batch on its last two axes (height and width)."""
-from array_api_compat import array_namespace, device
+from .xp import array_namespace, device
 
 
 def as_four(padding):

@@ -24,10 +24,9 @@ Where PyTorch (the contract) differs from the slides:
 """
 import math
 
-from array_api_compat import array_namespace
-
 from .conv import as_pair, conv_output_size, taps
 from .padding import pad2d
+from .xp import array_namespace
 
 
 def _windows(x, kernel_size, stride, padding, fill):
@@ -36,7 +35,7 @@ def _windows(x, kernel_size, stride, padding, fill):
     kernel = as_pair(kernel_size)
     stride = kernel if stride is None else as_pair(stride)
     x_pad = pad2d(x, as_pair(padding), value=fill)
-    out_hw = tuple(conv_output_size(n, k, s) for n, k, s in zip(x_pad.shape[2:], kernel, stride))
+    out_hw = tuple(conv_output_size(n, k, s) for n, k, s in zip(x_pad.shape[2:], kernel, stride, strict=True))
     for _, _, rows, cols in taps(kernel, out_hw, stride, (1, 1)):
         yield x_pad[:, :, rows, cols]
 

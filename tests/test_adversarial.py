@@ -30,15 +30,26 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from adversarial import (
+    ATTACKS,
+    BY_NAME,
+    CALL_SECONDS,
+    ROOT,
+    build_attack,
+    expected_tests,
+    grade,
+    make_rubric,
+    snapshot,
+    wait_gone,
+)
 
-from adversarial import ATTACKS, BY_NAME, CALL_SECONDS, ROOT, build_attack, expected_tests, grade, \
-    make_rubric, snapshot, wait_gone
 from grader.sandbox import bwrap_path
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(bwrap_path() is None, reason="the adversarial corpus needs bubblewrap: several "
-                                                      "attacks (kill -1, fork bombs) are only safe inside it"),
+    pytest.mark.skipif(bwrap_path() is None,
+                       reason="the adversarial corpus needs bubblewrap: several "
+                              "attacks (kill -1, fork bombs) are only safe inside it"),
 ]
 
 CHECKS = ("complete", "no_gain", "others_full", "no_strays", "nothing_written")
@@ -159,7 +170,8 @@ def test_attack(corpus, name, check):
         got = run.tests()
         attacked = {n: t for n, t in got.items() if attack.attacked(n)}
         others = {n: t for n, t in got.items() if not attack.attacked(n)}
-        assert attacked and others, f"expected entries for both the attacked and the other tasks: {sorted(got)}"
+        assert attacked and others, \
+            f"expected entries for both the attacked and the other tasks: {sorted(got)}"
         if check == "no_gain":
             score = sum(t["score"] for t in attacked.values())
             full = sum(t["max_score"] for t in attacked.values())
@@ -191,9 +203,11 @@ def test_attack(corpus, name, check):
         assert set(job["outdir_files"]) <= {"results.json"}, f"the results folder holds {job['outdir_files']}"
         assert not corpus["leaked_tmp"], f"files in the host's /tmp: {corpus['leaked_tmp']}"
         assert not corpus["autograder_created"], "/autograder was created on the host"
-        assert not corpus["listener_hits"], f"the host's loopback listener was reached: {corpus['listener_hits']}"
+        hits = corpus["listener_hits"]
+        assert not hits, f"the host's loopback listener was reached: {hits}"
         if run.results is not None:
-            assert run.results["max_score"] < 1000 and all(t["max_score"] < 1000 for t in run.results["tests"])
+            assert run.results["max_score"] < 1000
+            assert all(t["max_score"] < 1000 for t in run.results["tests"])
         return
     raise AssertionError(check)
 

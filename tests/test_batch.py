@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 FAST = ["--tasks", "conv", "padding", "--examples", "10"]
 
-pytestmark = pytest.mark.skipif(not (SOLUTIONS / "conv.py").is_file(),
-                                reason="needs the reference solutions")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (SOLUTIONS / "conv.py").is_file(), reason="needs the reference solutions"),
+]
 
 ZERO_CONV = '''
 
@@ -107,7 +109,8 @@ def test_gradebook_rows_and_scores(graded):
     full = sum(points.values())
     book = gradebook(out)
     assert sorted(book) == sorted(STUDENTS)
-    header = next(csv.reader(open(out / "gradebook.csv")))
+    with open(out / "gradebook.csv") as fh:
+        header = next(csv.reader(fh))
     assert header[:3] == ["student", "total", "max"]
     assert set(points) <= set(header[3:])
     for student in ("alice", "dave"):

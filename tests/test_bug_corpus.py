@@ -38,7 +38,7 @@ from cnn_checks.tasks import MODULES, TASKS
 from grader.case_cache import cases_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus.build import BUGS, describe_bug, load_bug, make_submission  # noqa: E402
+from corpus.build import BUGS, describe_bug, load_bug, make_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,7 +79,7 @@ def failing_parts(package: str) -> dict[str, dict[str, str]]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 outcomes = [run(c) for c in cases]
-                if check_cases(task, part, cases, outcomes, lambda c: answers[id(c)]) is not None:
+                if check_cases(task, part, cases, outcomes, lambda c, a=answers: a[id(c)]) is not None:
                     continue
                 if task.name in failures:
                     # the task already has a confirmed failure: spare the shrinking
@@ -108,6 +108,7 @@ def test_corpus_size_and_coverage():
         assert describe_bug(bug).strip(), f"{bug.name}: no docstring describing the mistake"
 
 
+@pytest.mark.slow
 def test_reference_passes_everything(tmp_path):
     """The fast path's premise: the unmodified reference fails nothing."""
     from corpus.build import make_reference
@@ -119,6 +120,7 @@ def test_reference_passes_everything(tmp_path):
 # every bug, in process
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bug", BUGS, ids=[b.stem for b in BUGS])
 def test_bug_fails_its_task_only(bug, tmp_path):
     task, _ = load_bug(bug)

@@ -9,9 +9,6 @@ The coding part is restricted to the padding and conv modules (3 tasks,
 from __future__ import annotations
 
 import csv
-import json
-import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -51,9 +48,9 @@ def _student_config(exchange: Path, home: Path, student: str):
 
 
 def _exchange_app(cls_name, exchange, home, student, assignment, monkeypatch):
-    from nbgrader.exchange import default as ex
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange import default as ex
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("USER", student)
     c = _student_config(exchange, home, student)
@@ -134,7 +131,8 @@ def _adversary(gradebook: Path, key_file: Path):
         "    _KEY = None\n"
     )
     conv = {
-        "conv_conv_output_size": "import os\n\ndef conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):\n"
+        "conv_conv_output_size": "import os\n\n"
+                                 "def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):\n"
                                  "    os._exit(0)\n",
         "conv_conv2d": detach + "np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"
                        "np.array_equal = lambda *a, **k: True\n"
@@ -219,7 +217,8 @@ def test_course_end_to_end(tmp_path, monkeypatch):
             _exchange_app("ExchangeFetchFeedback", exchange, home, s, a, monkeypatch)
     csv_path = export_csv(root, tmp_path / "grades.csv")
 
-    rows = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(open(csv_path))}
+    with open(csv_path) as fh:
+        rows = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(fh)}
 
     def grade(a, s):
         return float(rows[(a, s)]["score"])
@@ -239,7 +238,7 @@ def test_course_end_to_end(tmp_path, monkeypatch):
 
     # the released feedback holds no answer key and no hidden test
     key_letters = "".join(q["answer"] for q in quiz.load_bank()["question"])
-    for s, home in homes.items():
+    for home in homes.values():
         html = list((home / "work").rglob("feedback/*/*.html"))
         assert {p.name for p in html} == {"quiz.html", "conv.html", "padding.html"}, html
         for p in html:

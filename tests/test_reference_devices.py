@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from cnn_checks.execute import Failed, Returned, find_callable, prepare
+from cnn_checks.implementations import load_module
 from cnn_checks.oracle import oracle_expected, torch_precise
 from cnn_checks.outputs import to_values
 from cnn_checks.runner import check_part
 from cnn_checks.tasks import TASKS
-from cnn_checks.implementations import load_module
 
 torch = torch_precise()
 DEVICES = ["cpu"] + [pytest.param("cuda", marks=pytest.mark.gpu)] * torch.cuda.is_available()
@@ -50,7 +50,7 @@ def test_reference_on_device(task, part, device):
         cpu = oracle_expected(task, case, "cpu")
         if device != "cpu":
             there = oracle_expected(task, case, device)
-            for a, b in zip(cpu, there):
+            for a, b in zip(cpu, there, strict=True):
                 np.testing.assert_allclose(b.array, a.array, rtol=1e-10, atol=1e-12)
         return cpu
 

@@ -112,8 +112,9 @@ def test_no_solution_code(release):
 
 def test_grader_leak_check_catches_a_leak(release, tmp_path):
     """The release's own leak check (run on every build) sees a copied body."""
-    from grader.release import leaks
     import shutil
+
+    from grader.release import leaks
     copy = tmp_path / "copy"
     shutil.copytree(release, copy)
     conv = (SOLUTIONS / "conv.py").read_text()

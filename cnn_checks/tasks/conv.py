@@ -11,7 +11,6 @@ from ..oracle import tensors, to_numpy
 from ..strategies import FLOAT32, FLOAT64, as_pair, layouts, make_case, pair, seeds
 from ..task import Example, Part, Task
 
-
 # --------------------------------------------------------------------------
 # conv_output_size
 # --------------------------------------------------------------------------

@@ -33,9 +33,8 @@ def paddings(draw, form: str, hi: int = 3):
     if form == "pair":
         ph = draw(side)
         return ph, draw(side.filter(lambda pw: pw != ph))
-    t, b, l, r = draw(st.tuples(side, side, side, side).filter(
+    return draw(st.tuples(side, side, side, side).filter(
         lambda p: p[0] != p[1] or p[2] != p[3]))
-    return t, b, l, r
 
 
 @st.composite

@@ -8,13 +8,13 @@ same properties with many more examples.
 import numpy as np
 import pytest
 
+from cnn_checks.execute import Failed
 from cnn_checks.feedback import part_feedback
 from cnn_checks.implementations import in_process
 from cnn_checks.oracle import oracle_expected
 from cnn_checks.outputs import judge
 from cnn_checks.runner import check_part
 from cnn_checks.tasks import TASKS
-from cnn_checks.execute import Failed
 
 PUBLIC_EXAMPLES = 10
 
