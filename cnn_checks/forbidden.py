@@ -1,4 +1,5 @@
-"""Which libraries a task may not use, and a static check of a submission.
+"""The static check of a submission: which forbidden names (cnn_checks.policy)
+a task's function can reach in its source.
 
 "Implement convolution" is worth nothing when the submission hands the work
 to `torch.nn.functional.conv2d` or `scipy.signal.correlate2d`. This module
@@ -22,7 +23,8 @@ Routes seen: `import`, `from ... import`, aliases and attribute chains
 analysed and so count as violations wherever they are reachable.
 
 The runtime side (cnn_checks.import_guard) makes the same names unusable
-in the grader's sandboxed child; this check names the line to fix.
+in the grader's sandboxed child, and the sandbox hides their folders; this
+check names the line to fix.
 """
 from __future__ import annotations
 
@@ -30,101 +32,10 @@ import ast
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-# --------------------------------------------------------------------------
-# Rules
-
-
-@dataclass(frozen=True)
-class Rules:
-    """Forbidden dotted names: `everywhere` for every task, plus `extra`
-    lists keyed by module name ("losses") or task name
-    ("backprop.cross_entropy_backward"). A name forbids itself and every
-    name below it ("scipy.signal" forbids "scipy.signal.correlate2d")."""
-
-    everywhere: tuple[str, ...]
-    extra: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-#: Libraries that compute convolutions, pooling, losses or gradients for the
-#: student, or that reach the hidden reference. NumPy stays allowed, with
-#: numpy.lib.stride_tricks.sliding_window_view, einsum and tensordot.
-EVERYWHERE = (
-    "torch", "torchvision", "functorch",                      # PyTorch
-    "tensorflow", "keras", "jax", "jaxlib", "flax",           # other frameworks
-    "cupy", "cupyx", "mxnet", "paddle", "chainer", "theano",
-    "autograd",                                               # computes gradients
-    "cv2", "skimage",                                         # image filtering and pooling
-    "scipy.signal", "scipy.ndimage",                          # convolve / correlate / filters
-    "array_api_compat.torch", "array_api_compat.cupy",        # PyTorch and CuPy by another name
-    "solutions",                                              # the hidden reference
-    "cnn_checks.oracle",                                      # PyTorch's answers
-)
-
-SOFTMAX_HELPERS = ("scipy.special.softmax", "scipy.special.log_softmax",
-                   "scipy.special.logsumexp")
-
-DEFAULT_RULES = Rules(
-    everywhere=EVERYWHERE,
-    extra={
-        "losses": SOFTMAX_HELPERS,
-        "backprop.cross_entropy_backward": SOFTMAX_HELPERS,
-        "backprop.sigmoid": ("scipy.special.expit",),
-        "backprop.sigmoid_backward": ("scipy.special.expit",),
-        "backprop.numerical_gradient": ("scipy.optimize.approx_fprime",
-                                        "scipy.optimize.check_grad",
-                                        "scipy.differentiate", "numdifftools"),
-    },
-)
-
-#: What to use instead, by task name or module name (the first match wins).
-ADVICE = {
-    "backprop.numerical_gradient": "loop over the entries of x (np.nditer or np.ndindex) and take "
-                                   "centred differences (f(x + h) - f(x - h)) / (2h) yourself",
-    "backprop.cross_entropy_backward": "compute the softmax with NumPy (subtract the row max, "
-                                       "then numpy.exp) and subtract the one-hot target",
-    "backprop.sigmoid": "use numpy.exp: 1 / (1 + exp(-x))",
-    "backprop.sigmoid_backward": "use numpy.exp: s = 1 / (1 + exp(-x)), then s * (1 - s)",
-    "padding": "build the padded array with NumPy (numpy.zeros / numpy.full and slicing)",
-    "conv": "write the sliding window yourself: numpy.lib.stride_tricks.sliding_window_view, "
-            "einsum or loops are allowed",
-    "pooling": "take the windows yourself (numpy.lib.stride_tricks.sliding_window_view, slicing "
-               "or loops) and reduce them with numpy's max / mean / min",
-    "losses": "subtract the max and use numpy.exp (and numpy.log for the log-probabilities)",
-    "backprop": "compute the gradient with NumPy by the chain rule, reusing your own forward "
-                "functions; numpy.lib.stride_tricks.sliding_window_view, einsum and loops are allowed",
-    "optim": "apply the update formula from the docstring with NumPy arrays, in place",
-}
-DEFAULT_ADVICE = "use NumPy and your own functions"
-
-
-def _scopes(task_name: str) -> tuple[str, str]:
-    module = task_name.split(".", 1)[0]
-    return task_name, module
-
-
-def forbidden_for(task_name: str, rules: Rules = DEFAULT_RULES) -> list[str]:
-    """The dotted names `task_name` ("conv.conv2d") may not use."""
-    names = list(rules.everywhere)
-    for scope in reversed(_scopes(task_name)):  # module extras, then the task's own
-        names += [n for n in rules.extra.get(scope, ()) if n not in names]
-    return names
-
-
-def advice_for(task_name: str) -> str:
-    """What a student should use instead of a forbidden library."""
-    for scope in _scopes(task_name):
-        if scope in ADVICE:
-            return ADVICE[scope]
-    return DEFAULT_ADVICE
-
-
-def is_forbidden(name: str, forbidden: Iterable[str]) -> bool:
-    """True when `name` is a forbidden name or lies below one."""
-    return any(name == f or name.startswith(f + ".") for f in forbidden)
-
+from .policy import DEFAULT_ADVICE, DEFAULT_RULES, Rules, advice_for, forbidden_for, is_forbidden
 
 # --------------------------------------------------------------------------
 # Violations

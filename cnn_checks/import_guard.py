@@ -26,7 +26,7 @@ import sys
 import types
 from collections.abc import Sequence
 
-from .forbidden import advice_for
+from .policy import advice_for
 
 _IMPORT_MACHINERY = ("importlib._bootstrap", "_frozen_importlib")
 _IMPORT_FROM = dis.opmap["IMPORT_FROM"]

@@ -49,7 +49,7 @@ class Rubric:
 
     def forbidden_for(self, task_name: str) -> list[str]:
         """The default forbidden names for the task plus the rubric's extras."""
-        from cnn_checks.forbidden import forbidden_for
+        from cnn_checks.policy import forbidden_for
         module = task_name.split(".")[0]
         extra = self.forbidden.get(module, []) + self.forbidden.get(task_name, [])
         return sorted(set(forbidden_for(task_name)) | set(extra))

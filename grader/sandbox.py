@@ -36,12 +36,13 @@ from pathlib import Path
 from cnn_checks.cases import Case
 from cnn_checks.execute import Failed, Returned
 from cnn_checks.outputs import Value
+from cnn_checks.policy import hidden_packages
 
 from .wire import jsonable, read_frame, write_frame
 
-#: Python packages the child must not even find on disk.
-HIDDEN_PACKAGES = ("torch", "tensorflow", "jax", "jaxlib", "keras", "cupy", "numba",
-                   "scipy/signal", "scipy/ndimage", "solutions", "grader", "nbgrader")
+#: Folders under site-packages the child must not even find on disk: the
+#: forbidden libraries and the grader's own packages (cnn_checks.policy).
+HIDDEN_PACKAGES = hidden_packages()
 
 
 @dataclass(frozen=True)

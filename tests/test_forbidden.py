@@ -14,16 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cnn_checks.forbidden import (
-    DEFAULT_RULES,
-    ROUTES,
-    Rules,
-    Violation,
-    describe,
-    forbidden_for,
-    scan_submission,
-    violations_for_task,
-)
+from cnn_checks.forbidden import ROUTES, Violation, describe, scan_submission, violations_for_task
+from cnn_checks.policy import DEFAULT_RULES, Rules, forbidden_for
 
 CONV_TASKS = ("conv.conv2d", "conv.conv_output_size")
 LOSS_TASKS = ("losses.softmax", "losses.log_softmax")

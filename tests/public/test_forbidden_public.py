@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from cnn_checks.forbidden import describe, forbidden_for, violations_for_task
+from cnn_checks.forbidden import describe, violations_for_task
+from cnn_checks.policy import forbidden_for
 from cnn_checks.tasks import TASKS
 
 FORBIDDEN = [pytest.param(task, id=f"{task.name}: forbidden libraries",
