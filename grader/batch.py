@@ -160,12 +160,14 @@ def _grade_student(student: str, submission: Path, out: Path, settings, sandbox_
         from .grade import grade_submission
         from .report import gradescope_results, markdown
         start = time.perf_counter()
+        settings = settings.for_student(student)
         reports = grade_submission(submission, settings)
         elapsed = time.perf_counter() - start
         if _STOPPING:  # stopped, even if something on the way swallowed _Stopped
             raise _Stopped()
-        results = gradescope_results(reports, elapsed, sandbox_label)
-        atomic_write(out / FEEDBACK / f"{student}.md", markdown(reports, sandbox_label))
+        results = gradescope_results(reports, elapsed, sandbox_label, settings.cases_label)
+        atomic_write(out / FEEDBACK / f"{student}.md",
+                     markdown(reports, sandbox_label, settings.cases_label))
         atomic_write(out / RESULTS / f"{student}.json", json.dumps(results, indent=2) + "\n")
         try:
             (out / ERRORS / f"{student}.txt").unlink()
@@ -211,11 +213,12 @@ def _prewarm(settings) -> None:
 
     from cnn_checks.tasks import TASKS
 
-    from .case_cache import cases_for
+    if settings.per_student:
+        return  # every student has cases of their own
     parts = [(TASKS[n], p) for n in settings.tasks if n in TASKS for p in TASKS[n].parts]
     for task, part in tqdm(parts, desc="cases", unit="part", file=sys.stderr, leave=False):
         try:
-            cases_for(task, part, settings.examples)
+            settings.cases(task, part)
         except Exception:  # a grading process will draw (and report) it itself
             pass
 
@@ -237,6 +240,21 @@ def _stop_all(running: dict) -> None:
             except (ProcessLookupError, PermissionError):
                 proc.kill()
             proc.join(5)
+
+
+def _stop_overdue(running: dict, out: Path, limit: float | None) -> None:
+    """Stop every grading process that has run longer than `limit` seconds
+    (the rubric's submission_seconds), with an error saying so: one
+    student's submission never holds up the batch."""
+    if not limit:
+        return
+    now = time.perf_counter()
+    for sentinel, (proc, student, start) in list(running.items()):
+        if proc.exitcode is None and now - start > limit:
+            atomic_write(out / ERRORS / f"{student}.txt",
+                         f"grading took longer than {limit:g} s (the rubric's submission_seconds) "
+                         f"and was stopped\n")
+            _stop_all({sentinel: (proc, student, start)})
 
 
 def run_batch(todo: list[tuple[str, Path]], out: Path, settings, jobs: int, sandbox_label: str,
@@ -276,6 +294,7 @@ def run_batch(todo: list[tuple[str, Path]], out: Path, settings, jobs: int, sand
                 running[proc.sentinel] = (proc, student, time.perf_counter())
             if not running:
                 break
+            _stop_overdue(running, out, settings.submission_seconds)
             for sentinel in wait(list(running), timeout=0.5):
                 proc, student, start = running.pop(sentinel)
                 proc.join()

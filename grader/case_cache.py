@@ -35,7 +35,8 @@ def cache_dir() -> Path:
     return Path(base)
 
 
-def _source_hash() -> str:
+def source_hash() -> str:
+    """sha256 of the checks' source (cnn_checks/) and the Hypothesis version, 16 hex digits."""
     global _SOURCE_HASH
     if _SOURCE_HASH is None:
         h = hashlib.sha256(hypothesis.__version__.encode())
@@ -57,7 +58,7 @@ def seed_tag(seed: int | None) -> str:
 
 def cases_for(task: Task, part: Part, examples: int, seed: int | None = None) -> list[Case]:
     """The part's cases drawn with `seed` (None: the public part_seed)."""
-    key = f"{_source_hash()}-{seed_tag(seed)}-{task.name}-{part.name}-{examples}"
+    key = f"{source_hash()}-{seed_tag(seed)}-{task.name}-{part.name}-{examples}"
     if key in _MEMORY:
         return _MEMORY[key]
     path = cache_dir() / f"{key}.npz"

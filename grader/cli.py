@@ -47,7 +47,8 @@ def _settings(args):
         print(f"grader: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     return Settings.from_rubric(rubric, examples=args.examples, workers=args.workers,
-                                use_bwrap=False if args.no_bwrap else None, tasks=tasks)
+                                use_bwrap=False if args.no_bwrap else None, tasks=tasks,
+                                student=getattr(args, "student", None))
 
 
 def layout_results(message: str, max_score: float) -> dict:
@@ -90,9 +91,10 @@ def cmd_grade(args) -> int:
         elapsed = time.perf_counter() - start
         sandbox = "fallback (no bubblewrap)" if args.no_bwrap or not bwrap_path() else "bubblewrap"
         if args.format == "markdown":
-            text = markdown(reports, sandbox)
+            text = markdown(reports, sandbox, settings.cases_label)
         else:
-            text = json.dumps(gradescope_results(reports, elapsed, sandbox), indent=2) + "\n"
+            text = json.dumps(gradescope_results(reports, elapsed, sandbox, settings.cases_label),
+                              indent=2) + "\n"
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text)
@@ -106,12 +108,12 @@ def cmd_prewarm(args) -> int:
     Gradescope image runs this at build time, so no grading pays for it)."""
     from cnn_checks.tasks import TASKS
 
-    from .case_cache import cache_dir, cases_for
+    from .case_cache import cache_dir
     settings = _settings(args)
     start = time.perf_counter()
     parts = [(TASKS[n], p) for n in settings.tasks for p in TASKS[n].parts]
     for task, part in parts:
-        cases_for(task, part, settings.examples)
+        settings.cases(task, part)
     print(f"grader prewarm: {len(parts)} parts, {settings.examples} examples each, cached in "
           f"{cache_dir()} ({time.perf_counter() - start:.1f} s)")
     return 0
@@ -133,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("submission")
     g.add_argument("--out", help="write the results here (default: standard output)")
     g.add_argument("--format", choices=("json", "markdown"), default="json")
+    g.add_argument("--student", default=None,
+                   help="the student's id: with a course secret, cases of that student's own")
     common(g)
     g.set_defaults(func=cmd_grade)
 

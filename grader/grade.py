@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -59,6 +59,10 @@ class Settings:
     secret: CourseSecret | None = None
     #: with a secret, a student id makes the cases that student's own
     student: str | None = None
+    #: [course] per_student: `grader batch` gives each student their own cases
+    per_student: bool = False
+    #: wall-clock limit for one submission in `grader batch` (0: none)
+    submission_seconds: float = 0.0
 
     @classmethod
     def from_rubric(cls, rubric: Rubric, **overrides) -> Settings:
@@ -66,15 +70,34 @@ class Settings:
                         cpu_seconds=rubric.setting("cpu_seconds", 60),
                         memory_mb=rubric.setting("memory_mb", 2048))
         base = dict(rubric=rubric, examples=rubric.setting("examples", 100), limits=limits,
-                    workers=rubric.setting("workers", 2), secret=resolve(rubric.secret))
+                    workers=rubric.setting("workers", 2), secret=resolve(rubric.secret),
+                    per_student=rubric.per_student,
+                    submission_seconds=rubric.setting("submission_seconds", 900.0))
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)
+
+    def for_student(self, student: str) -> "Settings":
+        """These settings for one student of a batch: their own cases when
+        per_student is set."""
+        return replace(self, student=student) if self.per_student else self
 
     def part_seed(self, task, part) -> int | None:
         """The part's secret seed; None (the public seed) without a secret."""
         if self.secret is None:
             return None
         return self.secret.part_seed(task.name, part.name, self.student)
+
+    @property
+    def cases_label(self) -> str:
+        """How the cases are drawn, for the reports (never the secret)."""
+        if self.secret is None:
+            return "public seeds (no course secret: anyone can redraw them)"
+        who = f", student {self.student}" if self.student else ""
+        return f"course secret {self.secret.fingerprint}{who}"
+
+    def cases(self, task, part) -> list:
+        """The part's cases for these settings (drawn once, then cached)."""
+        return cases_for(task, part, self.examples, self.part_seed(task, part))
 
 
 def _reference_expected(task):
@@ -155,7 +178,7 @@ def _grade_part(task, part, child, sandbox, forbidden, expected, settings):
     Hypothesis retraces them one call at a time and shrinks the failure.
     Returns the result and the child to use next (a fresh one if needed)."""
     seed = settings.part_seed(task, part)
-    cases = cases_for(task, part, settings.examples, seed)
+    cases = settings.cases(task, part)
     outcomes = child.batch(cases)
     if not isinstance(outcomes, Failed):
         passed = check_cases(task, part, cases, outcomes, expected)

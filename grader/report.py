@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from cnn_checks.feedback import describe_failure
 
 from .grade import TaskReport
+from .versions import environment, environment_line
 
 
 def _part_output(report: TaskReport, result) -> str:
@@ -17,9 +18,12 @@ def _part_output(report: TaskReport, result) -> str:
     return text
 
 
-def gradescope_results(reports: Sequence[TaskReport], seconds: float, sandbox: str) -> dict:
+def gradescope_results(reports: Sequence[TaskReport], seconds: float, sandbox: str,
+                       cases: str = "") -> dict:
     """Gradescope's results format: score, max_score and one test per part,
-    named `module.function: part` so every point traces back to a task."""
+    named `module.function: part` so every point traces back to a task.
+    extra_data.grader holds the versions that graded (grader/versions.py)
+    and `cases`, how the cases were drawn."""
     tests = []
     for rep in reports:
         for r in rep.results:
@@ -39,15 +43,16 @@ def gradescope_results(reports: Sequence[TaskReport], seconds: float, sandbox: s
         "score": score,
         "max_score": max_score,
         "execution_time": round(seconds, 2),
-        "output": summary_markdown(reports, sandbox),
+        "output": summary_markdown(reports, sandbox, cases),
         "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
+        "extra_data": {"grader": {**environment(), "cases": cases}},
         "tests": tests,
     }
 
 
-def summary_markdown(reports: Sequence[TaskReport], sandbox: str = "") -> str:
+def summary_markdown(reports: Sequence[TaskReport], sandbox: str = "", cases: str = "") -> str:
     score = round(sum(r.score for r in reports), 2)
     max_score = round(sum(r.max_score for r in reports), 2)
     lines = [f"**Score: {score:g} / {max_score:g}**", ""]
@@ -59,12 +64,13 @@ def summary_markdown(reports: Sequence[TaskReport], sandbox: str = "") -> str:
         lines.append("Every task passed.")
     if sandbox:
         lines += ["", f"_Graded in a sandbox: {sandbox}._"]
+    lines += ["", environment_line(cases)]
     return "\n".join(lines)
 
 
-def markdown(reports: Sequence[TaskReport], sandbox: str = "") -> str:
+def markdown(reports: Sequence[TaskReport], sandbox: str = "", cases: str = "") -> str:
     """A full Markdown report: the score table, then what to fix per task."""
-    lines = ["# Grading report", "", summary_markdown(reports, sandbox), "",
+    lines = ["# Grading report", "", summary_markdown(reports, sandbox, cases), "",
              "| task | score | parts failed |", "| --- | ---: | --- |"]
     for rep in reports:
         bad = [r.part for r in rep.results if not r.passed]

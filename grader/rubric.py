@@ -20,6 +20,8 @@ class Rubric:
     forbidden: dict[str, list[str]] = field(default_factory=dict)
     #: [course] secret: seeds the hidden cases (grader/course_secret.py)
     secret: str | None = None
+    #: [course] per_student: each student of a batch gets cases of their own
+    per_student: bool = False
 
     @classmethod
     def load(cls, path: Path | None = None) -> Rubric:
@@ -28,7 +30,8 @@ class Rubric:
         if unknown:
             raise ValueError(f"rubric names unknown tasks: {sorted(unknown)}")
         return cls(data.get("points", {}), data.get("weights", {}), data.get("settings", {}),
-                   data.get("forbidden", {}), data.get("course", {}).get("secret"))
+                   data.get("forbidden", {}), data.get("course", {}).get("secret"),
+                   bool(data.get("course", {}).get("per_student", False)))
 
     def task_points(self, task_name: str) -> float:
         return float(self.points.get(task_name, 1))
