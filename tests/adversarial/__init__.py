@@ -148,6 +148,16 @@ ATTACKS = [
            "right for the first 10 calls only"),
     Attack("fast_path_large_only", "losses.softmax", "padding",
            "right only for inputs of 16 elements or more", partial=True),
+    Attack("lookup_table", "pooling.max_pool2d", "padding",
+           "no implementation: a table of PyTorch's answers to the cases redrawn at home from "
+           "the public strategies and seeds, keyed by a hash of the arguments",
+           kinds=("not implemented",)),
+    Attack("fifo_module", "padding.pad2d", "losses",
+           "zz_notes.py is a named pipe: a grader reading every *.py blocks opening it",
+           timeout=90),
+    Attack("link_outside", "losses.softmax", "padding",
+           "notes.py -> /dev/stdin and helper.py -> a named pipe outside the submission",
+           timeout=90),
 ]
 BY_NAME = {a.name: a for a in ATTACKS}
 
@@ -174,14 +184,39 @@ def fill(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def build_attack(name: str, dest: Path, values: dict[str, str]) -> Path:
-    """A submission: the reference with the attack's fragments appended."""
+def build_attack(name: str, dest: Path, values: dict[str, str], examples: int | None = None) -> Path:
+    """A submission: the reference with the attack's fragments appended
+    (and, for the attacks in BUILDERS, what the fragments alone cannot make)."""
     copy_reference(dest)
     for fragment in sorted((HERE / name).glob("*.py")):
         target = dest / fragment.name
         base = target.read_text() if target.exists() else ""
         target.write_text(base + "\n\n# ---- attack: " + name + "\n" + fill(fragment.read_text(), values))
+    if name in BUILDERS:
+        BUILDERS[name](dest, examples or BY_NAME[name].examples)
     return dest
+
+
+def _lookup_table(dest: Path, examples: int) -> None:
+    from adversarial.home_table import build_table
+    build_table("pooling.max_pool2d", examples, dest / "max_pool2d_table.npz")
+
+
+def _fifo_module(dest: Path, examples: int) -> None:
+    os.mkfifo(dest / "zz_notes.py")
+
+
+def _link_outside(dest: Path, examples: int) -> None:
+    outside = dest.parent / "outside-pipe"
+    if not outside.exists():
+        os.mkfifo(outside)
+    (dest / "notes.py").symlink_to("/dev/stdin")
+    (dest / "helper.py").symlink_to(outside)
+
+
+#: Attacks that need more than appended fragments: name -> builder(dest, examples)
+BUILDERS = {"lookup_table": _lookup_table, "fifo_module": _fifo_module,
+            "link_outside": _link_outside}
 
 
 def make_rubric(dest: Path, **settings) -> Path:
