@@ -76,7 +76,7 @@ class Settings:
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)
 
-    def for_student(self, student: str) -> "Settings":
+    def for_student(self, student: str) -> Settings:
         """These settings for one student of a batch: their own cases when
         per_student is set."""
         return replace(self, student=student) if self.per_student else self

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from adversarial import BY_NAME, build_attack, copy_reference, make_rubric
+
 from cnn_checks.forbidden import MAX_SOURCE_BYTES, submission_files
 from grader.course_secret import CourseSecret
 from grader.grade import Settings, grade_task

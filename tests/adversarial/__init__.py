@@ -168,9 +168,8 @@ BY_NAME = {a.name: a for a in ATTACKS}
 def copy_reference(dest: Path) -> Path:
     """The reference's module files, as a student would submit them."""
     dest.mkdir(parents=True, exist_ok=True)
-    for module in MODULES:
-        src = SOLUTIONS / f"{module}.py"
-        if src.exists():
+    for src in sorted(SOLUTIONS.glob("*.py")):  # the modules and their helpers (xp.py)
+        if src.name != "__init__.py":
             shutil.copy(src, dest / src.name)
     return dest
 
