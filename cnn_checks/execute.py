@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .cases import Case
+from .kinds import Kind
 from .outputs import Value, to_values
 from .task import Task
 
@@ -31,10 +32,11 @@ class Returned:
 class Failed:
     """The call did not return a result.
 
-    kind: "not_implemented", "missing", "exception", "structure" (wrong
-    number or kind of returned values), or, from the grader's sandbox,
-    "timeout", "memory", "exit", "crash", "output", "process", "forbidden".
-    fatal: no further case is worth trying (the grader stops the task).
+    kind: a cnn_checks.kinds.Kind; here NOT_IMPLEMENTED, MISSING, EXCEPTION,
+    STRUCTURE (wrong number or kind of returned values), EXIT or MEMORY; the
+    child adds IMPORT and FORBIDDEN, the grader's sandbox TIMEOUT, CRASH,
+    OUTPUT and PROCESS.
+    fatal: no further case is worth trying (the grader stops the part).
     """
 
     kind: str
@@ -47,10 +49,10 @@ def find_callable(module: Any, task: Task):
     """The task's function or class in `module`, or a Failed saying why not."""
     fn = getattr(module, task.function, None)
     if fn is None:
-        return Failed("missing", f"{task.module}.py has no `{task.function}`: check the "
+        return Failed(Kind.MISSING, f"{task.module}.py has no `{task.function}`: check the "
                                  f"spelling and that it is defined at the top level", fatal=True)
     if not callable(fn):
-        return Failed("missing", f"`{task.module}.{task.function}` is a "
+        return Failed(Kind.MISSING, f"`{task.module}.{task.function}` is a "
                                  f"{type(fn).__name__}, not a function or class", fatal=True)
     return fn
 
@@ -73,18 +75,18 @@ def execute(task: Task, fn: Any, case: Case) -> Returned | Failed:
     try:
         result = task.call(fn, arrays, dict(case.params))
     except NotImplementedError as exc:
-        return Failed("not_implemented", f"not implemented yet ({exc})" if str(exc)
+        return Failed(Kind.NOT_IMPLEMENTED, f"not implemented yet ({exc})" if str(exc)
                       else "not implemented yet (raises NotImplementedError)", fatal=True)
     except SystemExit as exc:
-        return Failed("exit", f"called sys.exit({exc.code!r}) during the call", fatal=True)
+        return Failed(Kind.EXIT, f"called sys.exit({exc.code!r}) during the call", fatal=True)
     except MemoryError:
-        return Failed("memory", "ran out of memory (MemoryError) during the call", fatal=True)
+        return Failed(Kind.MEMORY, "ran out of memory (MemoryError) during the call", fatal=True)
     except Exception as exc:  # the callee's fault: report it, keep going
-        return Failed("exception", describe_exception(exc), seconds=time.perf_counter() - start)
+        return Failed(Kind.EXCEPTION, describe_exception(exc), seconds=time.perf_counter() - start)
     seconds = time.perf_counter() - start
     values = to_values(result, task.outputs)
     if isinstance(values, str):
-        return Failed("structure", values, seconds=seconds)
+        return Failed(Kind.STRUCTURE, values, seconds=seconds)
     modified = [name for name, a in arrays.items()
                 if name not in task.mutable and not _unchanged(a, case.arrays[name])]
     return Returned(values, modified, seconds)

@@ -4,29 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .kinds import BEFORE_CALL, TITLES, WHOLE_CALL
 from .runner import PartResult
 from .task import Task
 
-KIND_TITLES = {
-    "not_implemented": "not implemented",
-    "missing": "missing",
-    "exception": "raised an exception",
-    "structure": "returned the wrong structure",
-    "type": "wrong type",
-    "shape": "wrong shape",
-    "dtype": "wrong dtype",
-    "nan": "NaN or infinity",
-    "value": "wrong values",
-    "modified": "modified its input",
-    "timeout": "timed out",
-    "memory": "memory limit",
-    "exit": "exited",
-    "crash": "crashed",
-    "output": "output flood",
-    "process": "left a process running",
-    "forbidden": "forbidden library",
-    "import": "cannot be imported",
-}
+KIND_TITLES = TITLES
 
 
 def hint(task: Task, results: Sequence[PartResult]) -> str:
@@ -50,9 +32,8 @@ def describe_failure(result: PartResult) -> str:
     """The lines that explain one failing part (no hint)."""
     title = KIND_TITLES.get(result.kind or "", result.kind or "failed")
     lines = [f"{result.task}: {result.part} - {title}"]
-    if result.case is not None and result.kind not in ("missing", "import", "forbidden"):
-        label = "input" if result.kind in ("not_implemented", "timeout", "memory", "exit",
-                                           "crash", "output", "process") else "smallest failing input"
+    if result.case is not None and result.kind not in BEFORE_CALL:
+        label = "input" if result.kind in WHOLE_CALL else "smallest failing input"
         lines.append(f"  {label}: {result.case.describe()}")
     if result.message:
         lines.append(f"  {result.message}")

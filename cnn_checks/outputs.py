@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .kinds import Kind
 from .tolerances import Mismatch, compare_values
 
 NUMERIC_KINDS = "biuf"
@@ -94,7 +95,7 @@ def judge(expected: Sequence[Expected], got: Sequence[Value], dtype: np.dtype,
     """Compare in stages; return the first problem found, or None.
     `tol` = (rtol, atol) overrides the dtype's tolerance."""
     if len(got) != len(expected):
-        return Mismatch("type", f"returned {len(got)} values; expected {len(expected)}")
+        return Mismatch(Kind.TYPE, f"returned {len(got)} values; expected {len(expected)}")
     for exp, val in zip(expected, got, strict=True):
         label = f"`{exp.name}`" if len(expected) > 1 else "the result"
         problem = _judge_one(exp, val, dtype, label, tol)
@@ -107,26 +108,26 @@ def _judge_one(exp: Expected, val: Value, dtype: np.dtype, label: str, tol) -> M
     got = val.array
     if val.kind == "other" or got is None:
         want = {"array": "a numpy.ndarray", "scalar": "a float", "int": "an int"}[exp.kind]
-        return Mismatch("type", f"{label} is a {val.type_name}; expected {want}")
+        return Mismatch(Kind.TYPE, f"{label} is a {val.type_name}; expected {want}")
     if exp.kind == "int":
         if val.kind != "int" or got.shape != () or got.dtype.kind not in "iu":
-            return Mismatch("type", f"{label} is a {val.type_name}; expected an int")
+            return Mismatch(Kind.TYPE, f"{label} is a {val.type_name}; expected an int")
         if int(got) != int(exp.array):
-            return Mismatch("value", f"{label}: expected {int(exp.array)}, got {int(got)}",
+            return Mismatch(Kind.VALUE, f"{label}: expected {int(exp.array)}, got {int(got)}",
                             expected=exp.array, got=got)
         return None
     if exp.kind == "array" and val.kind != "array":
-        return Mismatch("type", f"{label} is a {val.type_name}; expected a numpy.ndarray")
+        return Mismatch(Kind.TYPE, f"{label} is a {val.type_name}; expected a numpy.ndarray")
     if exp.kind == "scalar" and got.ndim != 0:
-        return Mismatch("shape", f"{label} has shape {got.shape}; expected a scalar "
+        return Mismatch(Kind.SHAPE, f"{label} has shape {got.shape}; expected a scalar "
                                  f"(a float or a 0-d array)")
     if got.shape != exp.array.shape:
-        return Mismatch("shape", f"{label} has shape {got.shape}; expected {exp.array.shape}")
+        return Mismatch(Kind.SHAPE, f"{label} has shape {got.shape}; expected {exp.array.shape}")
     if got.dtype.kind != "f":
-        return Mismatch("dtype", f"{label} has dtype {got.dtype}; expected {dtype} "
+        return Mismatch(Kind.DTYPE, f"{label} has dtype {got.dtype}; expected {dtype} "
                                  f"(a floating result of the input's dtype)")
     if got.dtype != dtype and not (val.kind == "scalar" and val.type_name == "float"
                                    and dtype == np.float64):
-        return Mismatch("dtype", f"{label} has dtype {got.dtype}; expected {dtype}: results "
+        return Mismatch(Kind.DTYPE, f"{label} has dtype {got.dtype}; expected {dtype}: results "
                                  f"keep the input's dtype (allocate with dtype=x.dtype)")
     return compare_values(exp.array, got, dtype, label, tol)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from .cases import Case
 from .execute import Failed, Returned
+from .kinds import Kind
 from .outputs import Expected, judge
 from .task import Part, Task
 from .tolerances import Mismatch
@@ -83,10 +84,6 @@ class PartResult:
     mismatch: Mismatch | None = None
     seconds_inside: float = 0.0      # time spent inside the implementation
 
-    @property
-    def not_implemented(self) -> bool:
-        return self.kind == "not_implemented"
-
 
 class _Stop(Exception):
     """Raised inside the property to make Hypothesis shrink a failure."""
@@ -98,7 +95,6 @@ class _State:
     fatal: PartResult | None = None
     last_failure: PartResult | None = None
     seconds: float = 0.0
-    tried: list = field(default_factory=list)
 
 
 def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
@@ -159,8 +155,8 @@ def judge_outcome(task: Task, case: Case, outcome: Returned | Failed,
         return outcome.kind, outcome.message, None
     if outcome.modified:
         names = ", ".join(outcome.modified)
-        return ("modified", f"changed its input {names} in place: work on a copy "
-                            f"(functions never modify their inputs)", None)
+        return (Kind.MODIFIED, f"changed its input {names} in place: work on a copy "
+                               f"(functions never modify their inputs)", None)
     tol = (task.tolerance or {}).get(case.dtype)
     problem = judge(expected(case), outcome.values, case.dtype, tol)
     if problem is not None:

@@ -58,17 +58,6 @@ def param(v):
     return list(v) if isinstance(v, tuple) else v
 
 
-@st.composite
-def image_batch(draw, *, n=(1, 3), c=(1, 3), min_hw=(1, 1), extra=(0, 6)):
-    """(N, C, H, W) with H >= min_hw[0] and W >= min_hw[1]: the spatial size
-    is the minimum plus a drawn extra, so kernels never exceed the input."""
-    N = draw(st.integers(*n))
-    C = draw(st.integers(*c))
-    H = min_hw[0] + draw(st.integers(*extra))
-    W = min_hw[1] + draw(st.integers(*extra))
-    return N, C, H, W
-
-
 def make_case(seed: int, dtype, shapes: dict, params: dict, layout: str = "contiguous",
               scale: float = 1.0, kind: str = "normal") -> Case:
     arrays = rng_arrays(seed, dtype, shapes, scale=scale, kind=kind)

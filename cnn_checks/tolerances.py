@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kinds import Kind
+
 #: dtype -> (rtol, atol)
 TOLERANCES = {
     np.dtype(np.float64): (1e-7, 1e-9),
@@ -32,9 +34,9 @@ def tolerance(dtype) -> tuple[float, float]:
 class Mismatch:
     """Why a result was rejected.
 
-    stage is "type", "shape", "dtype", "nan", "value", "modified" (an input
-    was changed) or "error" (the call raised). For "value", `index` is the
-    worst element and `expected`/`got` the whole arrays.
+    stage is a cnn_checks.kinds.Kind: TYPE, SHAPE or DTYPE (cnn_checks.outputs),
+    NAN or VALUE (here). For VALUE and NAN, `index` is the worst element and
+    `expected`/`got` the whole arrays.
     """
 
     stage: str
@@ -54,9 +56,9 @@ def compare_values(expected: np.ndarray, got: np.ndarray, dtype, label: str = "t
     bad_nan = ~np.isfinite(val) & np.isfinite(exp)
     if bad_nan.any():
         idx = tuple(int(i) for i in np.argwhere(bad_nan)[0])
-        return Mismatch("nan", f"{label} holds {val[idx]} at index {idx} where {exp[idx]:.6g} "
-                               f"was expected ({int(bad_nan.sum())} non-finite values): look for "
-                               f"exp() of large numbers or a division by zero",
+        return Mismatch(Kind.NAN, f"{label} holds {val[idx]} at index {idx} where {exp[idx]:.6g} "
+                                  f"was expected ({int(bad_nan.sum())} non-finite values): look for "
+                                  f"exp() of large numbers or a division by zero",
                         expected=exp, got=val, index=idx)
     finite = np.isfinite(exp)
     scale = max(1.0, float(np.max(np.abs(exp), initial=0.0, where=finite)))
@@ -72,7 +74,7 @@ def compare_values(expected: np.ndarray, got: np.ndarray, dtype, label: str = "t
     n_bad = int(np.sum(excess > 0))
     where = f" at index {idx}" if exp.ndim else ""
     return Mismatch(
-        "value",
+        Kind.VALUE,
         f"{label} is wrong{where}: expected {exp[idx]:.10g}, got {val[idx]:.10g} "
         f"(|error| {err[idx]:.3g} > tolerance {allowed[idx]:.3g}); "
         f"{n_bad} of {exp.size} values are off",

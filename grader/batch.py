@@ -432,7 +432,7 @@ def write_summaries(out: Path, students: list[str], tasks: list[str] | None = No
 # ---------------------------------------------------------------- command
 
 def cmd_batch(args) -> int:
-    from .cli import _settings
+    from .options import settings_from_args
     from .sandbox import bwrap_path
 
     root = Path(args.submissions)
@@ -445,7 +445,7 @@ def cmd_batch(args) -> int:
     root = root.resolve()
     out = Path(args.out) if args.out else root.with_name(root.name + "-graded")
     out = out.resolve()
-    settings = _settings(args)
+    settings = settings_from_args(args)
     settings.workers = args.workers or 1
     from cnn_checks.tasks import TASKS
     tasks = [t for t in settings.tasks if t in TASKS]

@@ -18,37 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-
-class UsageError(Exception):
-    """A command-line argument that names nothing (exit status 2)."""
-
-
-def select_tasks(selectors: list[str] | None) -> list[str] | None:
-    """The tasks named by --tasks: a task ("conv.conv2d") or a module
-    ("conv"). None when no selector is given (every task); a UsageError,
-    naming the known tasks, when a selector matches none."""
-    if not selectors:
-        return None
-    from cnn_checks.tasks import MODULES, TASKS
-    unknown = [s for s in selectors if not any(t == s or t.startswith(s + ".") for t in TASKS)]
-    if unknown:
-        raise UsageError(f"--tasks {' '.join(unknown)}: no such task or module. "
-                         f"Modules: {', '.join(MODULES)}. Tasks: {', '.join(TASKS)}")
-    return [t for t in TASKS if any(t == s or t.startswith(s + ".") for s in selectors)]
-
-
-def _settings(args):
-    from .grade import Settings
-    from .rubric import Rubric
-    rubric = Rubric.load(args.rubric)
-    try:
-        tasks = select_tasks(getattr(args, "tasks", None))
-    except UsageError as exc:
-        print(f"grader: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    return Settings.from_rubric(rubric, examples=args.examples, workers=args.workers,
-                                use_bwrap=False if args.no_bwrap else None, tasks=tasks,
-                                student=getattr(args, "student", None))
+from .options import add_common_options, settings_from_args
 
 
 def layout_results(message: str, max_score: float) -> dict:
@@ -75,7 +45,7 @@ def cmd_grade(args) -> int:
     if not submission.is_dir():
         print(f"grader: {submission} is not a folder", file=sys.stderr)
         return 2
-    settings = _settings(args)
+    settings = settings_from_args(args)
     start = time.perf_counter()
     status = 0
     try:
@@ -109,7 +79,7 @@ def cmd_prewarm(args) -> int:
     from cnn_checks.tasks import TASKS
 
     from .case_cache import cache_dir
-    settings = _settings(args)
+    settings = settings_from_args(args)
     start = time.perf_counter()
     parts = [(TASKS[n], p) for n in settings.tasks for p in TASKS[n].parts]
     for task, part in parts:
@@ -124,29 +94,22 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p):
-        p.add_argument("--rubric", type=Path, default=None, help="rubric TOML (default: grader/rubric.toml)")
-        p.add_argument("--examples", type=int, default=None, help="Hypothesis examples per part")
-        p.add_argument("--workers", type=int, default=None, help="tasks graded in parallel")
-        p.add_argument("--no-bwrap", action="store_true", help="use the fallback sandbox")
-        p.add_argument("--tasks", nargs="*", help="only these tasks or modules (e.g. conv optim.Adam)")
-
     g = sub.add_parser("grade", help="grade one submission folder")
     g.add_argument("submission")
     g.add_argument("--out", help="write the results here (default: standard output)")
     g.add_argument("--format", choices=("json", "markdown"), default="json")
     g.add_argument("--student", default=None,
                    help="the student's id: with a course secret, cases of that student's own")
-    common(g)
+    add_common_options(g)
     g.set_defaults(func=cmd_grade)
 
     w = sub.add_parser("prewarm", help="draw and cache every part's cases (before grading)")
-    common(w)
+    add_common_options(w)
     w.set_defaults(func=cmd_prewarm)
 
     from . import batch, gradescope, release
     for module in (batch, release, gradescope):
-        module.register(sub, common)
+        module.register(sub, add_common_options)
     return parser
 
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from cnn_checks.feedback import describe_failure
 
-from .grade import TaskReport
+from .records import TaskReport
 from .versions import environment, environment_line
 
 

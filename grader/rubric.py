@@ -56,7 +56,3 @@ class Rubric:
         module = task_name.split(".")[0]
         extra = self.forbidden.get(module, []) + self.forbidden.get(task_name, [])
         return sorted(set(forbidden_for(task_name)) | set(extra))
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(self.task_points(t) for t in TASKS), 2)

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from cnn_checks.cases import Case
 from cnn_checks.execute import Failed, Returned
+from cnn_checks.kinds import CHILD_KINDS
 from cnn_checks.outputs import Value
 from cnn_checks.policy import hidden_packages
 
@@ -178,10 +179,6 @@ class Sandbox:
         from .runtime import build_runtime
         self.runtime = build_runtime(Path(self._tmp.name) / "runtime")
 
-    @property
-    def mode(self) -> str:
-        return "bubblewrap" if self.bwrap else "fallback (no bubblewrap)"
-
     def close(self) -> None:
         self._tmp.cleanup()
 
@@ -236,8 +233,7 @@ def _seconds(header: dict) -> float:
     return float(s) if isinstance(s, (int, float)) and 0 <= s < 1e6 else 0.0
 
 
-KNOWN_FAILURES = {"not_implemented", "missing", "exception", "structure", "exit", "memory", "import",
-                  "forbidden"}
+KNOWN_FAILURES = CHILD_KINDS
 VALUE_KINDS = {"array", "scalar", "int", "other"}
 
 

@@ -78,9 +78,11 @@ def _edit(path: Path, changes: dict, extra_cells=()):
 
 
 def _solution(module: str) -> str:
-    """The reference module's source, minus its docstring (for the correct
-    students' notebooks)."""
-    return (REPO / "solutions" / f"{module}.py").read_text()
+    """The reference module's source (for the correct students' notebooks),
+    with NumPy's array namespace in place of the solutions' own helper."""
+    source = (REPO / "solutions" / f"{module}.py").read_text()
+    return source.replace("from .xp import array_namespace, device",
+                          "from array_api_compat import array_namespace, device")
 
 
 def _quiz_answers(student: str, wrong=(), overrides=None) -> dict:

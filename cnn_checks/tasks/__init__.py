@@ -8,8 +8,3 @@ MODULES = ("padding", "conv", "pooling", "losses", "backprop", "optim")
 TASKS = {task.name: task
          for mod in (padding, conv, pooling, losses, backprop, optim)
          for task in mod.TASKS}
-
-
-def tasks_of(module: str):
-    """The tasks of one exercise module, in order."""
-    return [t for t in TASKS.values() if t.module == module]

@@ -1,0 +1,77 @@
+"""The compare step: the reference's answer to each case, computed once in
+this (trusted) process, and each of the child's answers judged once.
+
+The fast path judges a part's whole batch in one pass. When an answer is
+wrong, Hypothesis replays the same cases one call at a time and shrinks the
+failure (cnn_checks.runner.check_part); the reference answers of the cases
+it replays come from the memo, so no case's answer is computed twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+from cnn_checks.cases import Case
+from cnn_checks.execute import Failed, Returned, execute, find_callable
+from cnn_checks.implementations import load_module
+from cnn_checks.oracle import values_expected
+from cnn_checks.outputs import Expected
+from cnn_checks.runner import PartResult, judge_outcome
+from cnn_checks.task import Part, Task
+
+from .wire import jsonable
+
+
+def fingerprint(case: Case) -> str:
+    """A digest of everything that decides a case's answer: its arrays
+    (names, dtypes, shapes, bytes), hyper-parameters and layout."""
+    h = hashlib.sha256(json.dumps([jsonable(dict(case.params)), case.layout], sort_keys=True,
+                                  default=str).encode())
+    for name, a in case.arrays.items():
+        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+class ReferenceAnswers:
+    """`expected(case)` for one task: the reference solution's answer,
+    computed on first request and remembered by the case's fingerprint."""
+
+    def __init__(self, task: Task):
+        self.task = task
+        fn = find_callable(load_module("solutions", task.module), task)
+        if isinstance(fn, Failed):
+            raise RuntimeError(f"the reference has no {task.name}: {fn.message}")
+        self.fn = fn
+        self.memo: dict[str, list[Expected]] = {}
+
+    def __call__(self, case: Case) -> list[Expected]:
+        key = fingerprint(case)
+        if key not in self.memo:
+            outcome = execute(self.task, self.fn, case)
+            if isinstance(outcome, Failed):
+                raise RuntimeError(f"the reference failed on {self.task.name}: {outcome.message}")
+            self.memo[key] = values_expected(self.task, outcome.values)
+        return self.memo[key]
+
+
+def judge_batch(task: Task, part: Part, cases: Sequence[Case],
+                outcomes: Sequence[Returned | Failed], expected: ReferenceAnswers) -> PartResult | None:
+    """Judge a batch's answers in order, each once.
+
+    A passing PartResult when every case got a right answer; a failing one
+    when the first wrong answer is a fatal failure (not implemented, exit,
+    ...: there is no smaller input to look for); None when the first wrong
+    answer is to be shrunk (or the batch came back incomplete)."""
+    for i, (case, outcome) in enumerate(zip(cases, outcomes, strict=False)):
+        problem = judge_outcome(task, case, outcome, expected)
+        if problem is None:
+            continue
+        if isinstance(outcome, Failed) and outcome.fatal:
+            return PartResult(task.name, part.name, False, i + 1, outcome.kind, outcome.message, case)
+        return None
+    if len(outcomes) != len(cases):
+        return None
+    return PartResult(task.name, part.name, True, len(cases),
+                      seconds_inside=sum(o.seconds for o in outcomes))

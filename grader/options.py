@@ -1,0 +1,52 @@
+"""The command-line options every grading command shares (grade, prewarm,
+batch, release, gradescope), and the Settings they make."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .records import Settings
+
+
+class UsageError(Exception):
+    """A command-line argument that names nothing (exit status 2)."""
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--rubric, --examples, --workers, --no-bwrap and --tasks."""
+    parser.add_argument("--rubric", type=Path, default=None,
+                        help="rubric TOML (default: grader/rubric.toml)")
+    parser.add_argument("--examples", type=int, default=None, help="Hypothesis examples per part")
+    parser.add_argument("--workers", type=int, default=None, help="tasks graded in parallel")
+    parser.add_argument("--no-bwrap", action="store_true", help="use the fallback sandbox")
+    parser.add_argument("--tasks", nargs="*", help="only these tasks or modules (e.g. conv optim.Adam)")
+
+
+def select_tasks(selectors: list[str] | None) -> list[str] | None:
+    """The tasks named by --tasks: a task ("conv.conv2d") or a module
+    ("conv"). None when no selector is given (every task); a UsageError,
+    naming the known tasks, when a selector matches none."""
+    if not selectors:
+        return None
+    from cnn_checks.tasks import MODULES, TASKS
+    unknown = [s for s in selectors if not any(t == s or t.startswith(s + ".") for t in TASKS)]
+    if unknown:
+        raise UsageError(f"--tasks {' '.join(unknown)}: no such task or module. "
+                         f"Modules: {', '.join(MODULES)}. Tasks: {', '.join(TASKS)}")
+    return [t for t in TASKS if any(t == s or t.startswith(s + ".") for s in selectors)]
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from the rubric, overridden by the common options; exits
+    with status 2 (after saying why) on a --tasks that names nothing."""
+    from .rubric import Rubric
+    rubric = Rubric.load(args.rubric)
+    try:
+        tasks = select_tasks(getattr(args, "tasks", None))
+    except UsageError as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return Settings.from_rubric(rubric, examples=args.examples, workers=args.workers,
+                                use_bwrap=False if args.no_bwrap else None, tasks=tasks,
+                                student=getattr(args, "student", None))
