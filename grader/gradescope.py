@@ -4,7 +4,8 @@ The zip's root becomes /autograder/source on Gradescope:
   setup.sh, run_autograder       (grader/templates/gradescope/)
   pyproject.toml, grader/, solutions/, cnn_checks/, assignments/
                                  the instructor's side: grader, hidden
-                                 reference, public checks, rubric
+                                 reference, public checks, rubric (with
+                                 the course secret baked in)
   gradescope.env                 the settings baked in by this command
 setup.sh installs bubblewrap, a venv with PyTorch (CPU) and the grader;
 run_autograder grades /autograder/submission in the sandbox and always
@@ -22,7 +23,7 @@ from .release import PROJECT, TEMPLATES
 
 #: What of the project goes into /autograder/source.
 SOURCE_DIRS = ("grader", "solutions", "cnn_checks", "assignments")
-SOURCE_FILES = ("pyproject.toml",)
+SOURCE_FILES = ("pyproject.toml", "requirements.lock")
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis", "templates"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
 
@@ -52,6 +53,20 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
     zf.writestr(info, data)
 
 
+def baked_rubric(rubric: Path) -> str:
+    """The rubric's text with the course secret set in it (the grader's
+    resolution order: CNN_GRADER_SECRET, the rubric's own, the instructor's
+    secret file, created when missing): the autograder then draws the same
+    hidden cases as the instructor's own `grader grade`. The zip is as
+    secret as the reference solutions it also holds."""
+    from .course_secret import resolve, with_secret
+    from .rubric import Rubric
+    secret = resolve(Rubric.load(rubric).secret)  # refuses a broken rubric now, not on Gradescope
+    if secret is None:
+        raise ValueError("no course secret: set CNN_GRADER_SECRET or [course] secret in the rubric")
+    return with_secret(rubric.read_text(), secret.value)
+
+
 def build_zip(out: Path, project: Path | None = None, rubric: Path | None = None,
               grader_args: list[str] | None = None, timeout: int = 540,
               allow_fallback: bool = False) -> Path:
@@ -64,18 +79,15 @@ def build_zip(out: Path, project: Path | None = None, rubric: Path | None = None
             raise FileNotFoundError(f"{project} is not the exercise project: no {needed}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if rubric is not None:
-        from .rubric import Rubric
-        Rubric.load(rubric)  # refuse a broken rubric now, not on Gradescope
+    rubric_text = baked_rubric(Path(rubric or project / "grader" / "rubric.toml"))
     with zipfile.ZipFile(out, "w") as zf:
         for name in ("setup.sh", "run_autograder"):
             _add(zf, name, (TEMPLATES / "gradescope" / name).read_bytes(), executable=True)
         for path, rel in _project_files(project):
-            if rubric is not None and rel == "grader/rubric.toml":
+            if rel == "grader/rubric.toml":
                 continue
             _add(zf, rel, path.read_bytes())
-        if rubric is not None:
-            _add(zf, "grader/rubric.toml", Path(rubric).read_bytes())
+        _add(zf, "grader/rubric.toml", rubric_text.encode())
         _add(zf, "gradescope.env", _env_file(grader_args or [], timeout, allow_fallback).encode())
     return out
 
@@ -104,6 +116,12 @@ def cmd_gradescope(args) -> int:
         print(f"grader gradescope: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {out}: upload it as the assignment's autograder (Configure Autograder -> zip file)")
+    from .course_secret import resolve
+    from .rubric import Rubric
+    secret = resolve(Rubric.load(args.rubric).secret)
+    if secret is not None:
+        print(f"its hidden cases come from course secret {secret.fingerprint} ({secret.origin}); "
+              f"keep the zip private: it holds that secret")
     print("then run 'Test Autograder' with a correct submission; see docs/instructor-guide.md")
     return 0
 

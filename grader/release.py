@@ -7,6 +7,7 @@ What goes out, and nothing else:
   tests/public/         the public tests
   README.md             install, run, read the output, the rules
   pyproject.toml        the student package (assignments, cnn_checks)
+  requirements.lock     the exact versions the grader uses (pip install -c)
   .github/workflows/classroom.yml   the GitHub Classroom autograding workflow
   .gitignore
 
@@ -32,6 +33,8 @@ PACKAGES = ("assignments", "cnn_checks")
 #: Files copied one by one, and folders of tests copied whole.
 TEST_FILES = ("tests/conftest.py",)
 TEST_DIRS = ("tests/public",)
+#: The lock file every install uses (students' included).
+LOCK = "requirements.lock"
 #: Names that must never appear as a path component of a released file.
 NEVER = {"solutions", "grader", "examples", "rubric.toml", "source"}
 GITIGNORE = """\
@@ -105,7 +108,8 @@ def build_release(out: Path, project: Path | None = None, force: bool = False) -
     """Write the student repository into `out` (new or empty, or `force`)."""
     project = Path(project or PROJECT).resolve()
     out = Path(out).resolve()
-    for needed in ("assignments", "cnn_checks", "tests/public", "tests/conftest.py", "pyproject.toml"):
+    for needed in ("assignments", "cnn_checks", "tests/public", "tests/conftest.py", "pyproject.toml",
+                   LOCK):
         if not (project / needed).exists():
             raise FileNotFoundError(f"{project} is not the exercise project: no {needed} "
                                     f"(run `grader release` from a checkout of the project)")
@@ -127,6 +131,8 @@ def build_release(out: Path, project: Path | None = None, force: bool = False) -
     readme = (TEMPLATES / "student-README.md").read_text().replace("@TASK_TABLE@", _task_table())
     (out / "README.md").write_text(readme)
     (out / "pyproject.toml").write_text(_pyproject(project, out))
+    # the one locked environment: students install and test with what grades them
+    shutil.copyfile(project / LOCK, out / LOCK)
     (out / ".gitignore").write_text(GITIGNORE)
     workflow = out / ".github" / "workflows" / "classroom.yml"
     workflow.parent.mkdir(parents=True)
@@ -199,6 +205,20 @@ def leaks(release: Path, project: Path | None = None) -> list[str]:
 # The command
 
 
+def _course_secret_note() -> None:
+    """Make sure a course secret exists (the hidden cases depend on it) and
+    say where it is and how each channel gets it."""
+    from .course_secret import ENV, resolve
+    from .rubric import Rubric
+    secret = resolve(Rubric.load().secret)
+    if secret is None:
+        print(f"warning: no course secret could be stored; set {ENV} before grading", file=sys.stderr)
+        return
+    print(f"course secret {secret.fingerprint} ({secret.origin}) decides the hidden cases: "
+          f"`grader gradescope` bakes it into the autograder; for GitHub Classroom add it as the "
+          f"organization secret {ENV}, or as [course] secret in the private grader's rubric")
+
+
 def cmd_release(args) -> int:
     try:
         out = build_release(Path(args.out), args.project, force=args.force)
@@ -207,6 +227,7 @@ def cmd_release(args) -> int:
         return 2
     files = sum(1 for p in out.rglob("*") if p.is_file())
     print(f"wrote the student repository to {out} ({files} files)")
+    _course_secret_note()
     print("next: push it to a (template) repository; see docs/instructor-guide.md")
     return 0
 

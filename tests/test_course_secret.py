@@ -175,3 +175,32 @@ def test_draws_do_not_depend_on_what_is_installed_or_loaded(tmp_path):
     harvested_checkout, _ = _draw(tmp_path, "harvest", "checkout")
     assert len({harvested_bare, harvested_checkout, checkout}) == 3
     assert harvest_wrote
+
+
+# ---------------------------------------------------------------------------
+# the secret reaches every channel
+
+def test_with_secret_sets_replaces_or_adds_the_course_table():
+    import tomllib
+
+    from grader.course_secret import with_secret
+    plain = '[points]\n"conv.conv2d" = 14\n'
+    commented = '[course]\n# secret = "..."\nper_student = true\n\n[forbidden]\n'
+    existing = '[course]\nsecret = "old"\n[forbidden]\nconv = ["x"]\n'
+    for text in (plain, commented, existing):
+        data = tomllib.loads(with_secret(text, 'new "one"'))
+        assert data["course"]["secret"] == 'new "one"'
+    assert tomllib.loads(with_secret(commented, "s"))["course"]["per_student"] is True
+    assert tomllib.loads(with_secret(existing, "s"))["forbidden"] == {"conv": ["x"]}
+
+
+def test_gradescope_zip_carries_the_secret(tmp_path, monkeypatch):
+    import tomllib
+    import zipfile
+
+    from grader.gradescope import build_zip
+    monkeypatch.setenv(ENV, "the gradescope course")
+    with zipfile.ZipFile(build_zip(tmp_path / "autograder.zip")) as zf:
+        rubric = tomllib.loads(zf.read("grader/rubric.toml").decode())
+    assert rubric["course"]["secret"] == "the gradescope course"
+    assert rubric["points"] == tomllib.loads((ROOT / "grader" / "rubric.toml").read_text())["points"]

@@ -39,11 +39,12 @@ fi
 "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 # The oracle, CPU build only (a CUDA build is gigabytes and useless here).
-"$VENV/bin/python" -m pip install -q torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+"$VENV/bin/python" -m pip install -q -c "$SOURCE/requirements.lock" torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 # A regular (not editable) install: the sandbox hides the installed
 # solutions/ and grader/ folders from student code, and /autograder/source is
 # never mounted into the sandbox.
-"$VENV/bin/python" -m pip install -q "$SOURCE"
+# Every version pinned by requirements.lock: the students' and the grader's environment.
+"$VENV/bin/python" -m pip install -q -c "$SOURCE/requirements.lock" "$SOURCE"
 
 if bwrap --ro-bind / / --unshare-all --die-with-parent true; then
     echo "setup.sh: bubblewrap works"
