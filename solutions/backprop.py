@@ -35,6 +35,7 @@ so the same code runs on NumPy arrays and on PyTorch tensors on any device.
 import itertools
 
 from .conv import as_pair, resolve_padding, taps
+from .losses import softmax, target_distribution
 from .padding import pad2d
 from .xp import array_namespace, device
 
@@ -272,28 +273,21 @@ def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0):
 def cross_entropy_backward(logits, target):
     """Gradient of the mean cross-entropy  L = (1/N) sum_n -sum_k t[n, k] log softmax(z[n])_k.
 
-    With p = softmax(z) row by row (computed stably: subtract each row's
-    maximum before exp):
+    With p = softmax(z) row by row (losses.softmax, which subtracts each
+    row's maximum before exp):
 
         dL/dz = (p * sum_k t[n, k] - t) / N  =  (p - t) / N   when each row of t sums to 1
 
     `target` is class indices (N,) (t is then the one-hot matrix: the
-    gradient is p minus 1 at the true class) or probabilities (N, K).
-    The 1/N comes from the mean over the batch.
+    gradient is p minus 1 at the true class) or probabilities (N, K)
+    (losses.target_distribution). The 1/N comes from the mean over the batch.
 
     logits (N, K) -> dlogits (N, K), with the dtype of logits.
     """
     xp = array_namespace(logits, target)
-    N, K = logits.shape
-    z = logits - xp.max(logits, axis=1, keepdims=True)
-    e = xp.exp(z)
-    p = e / xp.sum(e, axis=1, keepdims=True)
-    if target.ndim == 1:
-        classes = xp.arange(K, device=device(logits))
-        t = xp.astype(classes[None, :] == xp.astype(target, classes.dtype)[:, None], logits.dtype)
-    else:
-        t = xp.astype(target, logits.dtype)
-    return (p * xp.sum(t, axis=1, keepdims=True) - t) / N
+    p = softmax(logits, axis=-1)
+    t = target_distribution(target, logits)
+    return (p * xp.sum(t, axis=1, keepdims=True) - t) / logits.shape[0]
 
 
 # --------------------------------------------------------------------------

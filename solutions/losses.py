@@ -71,15 +71,23 @@ def cross_entropy(logits, target, reduction="mean"):
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     xp = array_namespace(logits, target)
-    logp = log_softmax(logits, axis=-1)
-    N, K = logits.shape
-    if target.ndim == 1:
-        classes = xp.arange(K, device=device(logits))
-        y = xp.astype(classes[None, :] == target[:, None], logits.dtype)
-    else:
-        y = target
-    losses = -xp.sum(y * logp, axis=-1)
+    y = target_distribution(target, logits)
+    losses = -xp.sum(y * log_softmax(logits, axis=-1), axis=-1)
     if reduction == "none":
         return losses
     total = xp.sum(losses)
-    return total / N if reduction == "mean" else total
+    return total / logits.shape[0] if reduction == "mean" else total
+
+
+def target_distribution(target, logits):
+    """The target as a distribution y (N, K) over the K classes, in the
+    logits' dtype:
+
+        y[n, k] = 1 if k == target[n] else 0     for class indices (N,)
+        y[n, k] = target[n, k]                   for probabilities (N, K)
+    """
+    xp = array_namespace(logits, target)
+    if target.ndim == 2:
+        return xp.astype(target, logits.dtype)
+    classes = xp.arange(logits.shape[1], device=device(logits))
+    return xp.astype(classes[None, :] == xp.astype(target, classes.dtype)[:, None], logits.dtype)

@@ -6,7 +6,8 @@ on every `step(grads)` (`grads` is a list aligned with the parameters):
 would only rebind a name and leave the caller's array as it was. The
 gradients are never modified: anything derived from them is a new array.
 State (momentum buffers, squared-gradient averages, the step count) lives
-in the optimizer, one buffer per parameter, created with zeros_like.
+in the optimizer: one zero buffer per parameter, created with the optimizer
+(zeros_like: the parameter's shape, dtype and device).
 
 Where the lecture slides differ from PyTorch (the contract follows PyTorch):
 
@@ -27,6 +28,11 @@ Where the lecture slides differ from PyTorch (the contract follows PyTorch):
   (L2 regularization; for Adam this is not AdamW's decoupled decay).
 """
 from .xp import array_namespace
+
+
+def _zeros_like(params):
+    """One zero buffer per parameter, of its shape, dtype and device."""
+    return [array_namespace(p).zeros_like(p) for p in params]
 
 
 def _decayed(p, g, weight_decay):
@@ -60,16 +66,12 @@ class SGD:
             raise ValueError("Nesterov momentum needs momentum > 0")
         self.params = list(params)
         self.lr, self.momentum, self.weight_decay, self.nesterov = lr, momentum, weight_decay, nesterov
-        self.buffers = [None] * len(self.params)
+        self.buffers = _zeros_like(self.params)
 
     def step(self, grads):
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            xp = array_namespace(p)
+        for p, g, buf in zip(self.params, grads, self.buffers, strict=True):
             g = _decayed(p, g, self.weight_decay)
             if self.momentum != 0:
-                if self.buffers[i] is None:
-                    self.buffers[i] = xp.zeros_like(p)
-                buf = self.buffers[i]
                 buf *= self.momentum
                 buf += g
                 g = g + self.momentum * buf if self.nesterov else buf
@@ -97,15 +99,12 @@ class Adagrad:
     def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0.0):
         self.params = list(params)
         self.lr, self.eps, self.weight_decay = lr, eps, weight_decay
-        self.sums = [None] * len(self.params)
+        self.sums = _zeros_like(self.params)
 
     def step(self, grads):
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+        for p, g, r in zip(self.params, grads, self.sums, strict=True):
             xp = array_namespace(p)
             g = _decayed(p, g, self.weight_decay)
-            if self.sums[i] is None:
-                self.sums[i] = xp.zeros_like(p)
-            r = self.sums[i]
             r += g * g
             p -= self.lr * g / (xp.sqrt(r) + self.eps)
 
@@ -136,23 +135,17 @@ class RMSprop:
         self.params = list(params)
         self.lr, self.alpha, self.eps = lr, alpha, eps
         self.momentum, self.weight_decay = momentum, weight_decay
-        self.averages = [None] * len(self.params)
-        self.buffers = [None] * len(self.params)
+        self.averages = _zeros_like(self.params)
+        self.buffers = _zeros_like(self.params)
 
     def step(self, grads):
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+        for p, g, v, buf in zip(self.params, grads, self.averages, self.buffers, strict=True):
             xp = array_namespace(p)
             g = _decayed(p, g, self.weight_decay)
-            if self.averages[i] is None:
-                self.averages[i] = xp.zeros_like(p)
-            v = self.averages[i]
             v *= self.alpha
             v += (1 - self.alpha) * (g * g)
             d = g / (xp.sqrt(v) + self.eps)
             if self.momentum != 0:
-                if self.buffers[i] is None:
-                    self.buffers[i] = xp.zeros_like(p)
-                buf = self.buffers[i]
                 buf *= self.momentum
                 buf += d
                 d = buf
@@ -187,19 +180,16 @@ class Adam:
         self.lr, self.eps, self.weight_decay = lr, eps, weight_decay
         self.betas = (float(betas[0]), float(betas[1]))
         self.t = 0
-        self.m = [None] * len(self.params)
-        self.v = [None] * len(self.params)
+        self.m = _zeros_like(self.params)
+        self.v = _zeros_like(self.params)
 
     def step(self, grads):
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+        for p, g, m, v in zip(self.params, grads, self.m, self.v, strict=True):
             xp = array_namespace(p)
             g = _decayed(p, g, self.weight_decay)
-            if self.m[i] is None:
-                self.m[i], self.v[i] = xp.zeros_like(p), xp.zeros_like(p)
-            m, v = self.m[i], self.v[i]
             m *= b1
             m += (1 - b1) * g
             v *= b2
