@@ -79,7 +79,7 @@ def sigmoid_backward(dout, x):
     dout and x have the same shape; dx too (dtype of x).
 
     Worked example (lecture 004, Example 1): at u = -0.35, s = 0.413 and
-    s(1 - s) = 0.413 * 0.587 = 0.2425, so with dout = 1 the gradient there
+    s(1 - s) = 0.413 * (1 - 0.413) = 0.2425, so with dout = 1 the gradient there
     is 0.2425.
     """
     # YOUR CODE HERE

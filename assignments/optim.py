@@ -41,7 +41,7 @@ class SGD:
     Worked example (lecture 000): plain SGD with lr = 0.01,
     p = [[0.5, -0.2], [0.1, 0.4]], g = [[1, -2], [0.5, 0]] -> [[0.49, -0.18], [0.095, 0.4]].
     Worked example (lecture 004): momentum 0.9, lr 0.1, gradient 1 three
-    times: buf = 1, 1.9, 2.71 and p moves by -(0.1 + 0.19 + 0.271) = -0.561.
+    times: the steps lr * buf are 0.1, 0.19, 0.271 and p moves by -0.561.
     """
 
     def __init__(self, params, lr=0.001, momentum=0.0, weight_decay=0.0, nesterov=False):
@@ -73,8 +73,8 @@ class Adagrad:
     [eps + sum of g^2]^(-1/2).
 
     Worked example: lr = 0.1, eps = 0, gradients 3 then 4 for one weight of
-    value 1: r = 9 and p = 1 - 0.1 * 3/3 = 0.9, then r = 25 and
-    p = 0.9 - 0.1 * 4/5 = 0.82.
+    value 1: r = 9 and p moves by -0.1 * 3/3 = -0.1, then r = 25 and it
+    moves by -0.1 * 4/5 = -0.08: p = 0.82.
     """
 
     def __init__(self, params, lr=0.01, eps=1e-10, weight_decay=0.0):
@@ -108,7 +108,7 @@ class RMSprop:
     itself and adds eps after the root.
 
     Worked example: alpha = 0.99, eps = 0, lr = 0.01, one step: v = 0.01 g^2,
-    so every element moves by lr * g / (0.1 |g|) = 0.1 against the sign of
+    so every element moves by lr * g / sqrt(0.01 g^2) = 10 lr against the sign of
     its gradient: p = [1, -1], g = [2, -0.5] -> [0.9, -0.9].
     """
 

@@ -1,7 +1,8 @@
 """Call an implementation on one case and turn the result into plain data.
 
 This runs wherever the implementation runs: in the test process for the
-reference and the public tests, inside the sandboxed child for the grader.
+public tests, in the grader's own process for the reference solution, and
+inside the sandboxed child (grader/child.py) for a submission being graded.
 Its answer is data (`Returned` or `Failed`), never the student's objects.
 """
 from __future__ import annotations

@@ -1,9 +1,12 @@
 """PyTorch as the independent oracle: expected outputs in float64.
 
-Every oracle receives the case's NumPy arrays (float32 or float64), turns
-them into float64 tensors on the requested device, and hands back NumPy
-float64 arrays (or Python ints). On CUDA, TF32 is switched off: TF32 alone
-breaks a 1e-7 relative check.
+Every task's oracle (Task.oracle) receives the case's NumPy arrays (float32
+or float64), turns them into float64 tensors on the requested device with
+`tensors`, and hands back NumPy float64 arrays (or Python ints), which
+`oracle_expected` names and classifies as the Expected outputs a result is
+judged against. The project's tests and the public tests judge by PyTorch;
+the grader judges by the reference solution (grader/compare.py). On CUDA,
+TF32 is switched off: TF32 alone breaks a 1e-7 relative check.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .cases import Case
-from .outputs import Expected, Value, to_values
+from .outputs import Expected
 from .task import Task
 
 
@@ -68,12 +71,4 @@ def oracle_expected(task: Task, case: Case, device: str = "cpu") -> list[Expecte
     return expectations(task, task.oracle(case.arrays, dict(case.params), device))
 
 
-def values_expected(task: Task, values: Sequence[Value]) -> list[Expected]:
-    """Expected outputs from a trusted implementation's returned Values
-    (the reference solution, in the grader)."""
-    return expectations(task, [int(v.array) if v.kind == "int" and v.array is not None else v.array
-                               for v in values])
-
-
-__all__ = ["oracle_expected", "values_expected", "expectations", "tensors", "to_numpy", "vjp",
-           "torch_precise", "to_values"]
+__all__ = ["oracle_expected", "expectations", "tensors", "to_numpy", "vjp", "torch_precise"]

@@ -1,4 +1,4 @@
-"""Per-dtype tolerances and the element-wise comparison. One home for both.
+"""Per-dtype tolerances and the element-wise comparison.
 
 An element passes when
 
@@ -7,9 +7,14 @@ An element passes when
 The absolute part scales with the largest expected magnitude, because a
 sum of many terms (a convolution, a loss over logits of 1e4) carries an
 absolute rounding error proportional to its largest terms, whichever order
-the terms were added in: loops and vectorized code both pass. Expected
-values are always computed in float64; float32 results get float32-sized
-tolerances.
+the terms were added in: loops and vectorized code both pass. An expected
+inf or NaN must be matched exactly (NaN by NaN).
+
+(rtol, atol) comes from TOLERANCES by the inputs' dtype, unless a task
+overrides it (Task.tolerance). Expected values are PyTorch's, in float64,
+in the tests, and the reference solution's, in the inputs' dtype, in the
+grader; float32 results get float32-sized tolerances, wide enough for
+either.
 """
 from __future__ import annotations
 

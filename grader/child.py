@@ -1,14 +1,16 @@
 """The grader's child: runs inside the sandbox, imports the submission, and
 answers call requests with plain arrays.
 
-    python -I -c "..." FD_IN FD_OUT SUBMISSION_DIR
+    python -I -c BOOT FD_IN FD_OUT SUBMISSION_DIR RUNTIME_DIR   (grader.sandbox.BOOT)
 
-Requests (wire frames): {"op": "load", "task", "forbidden"} once, then
-{"op": "call", "params", "layout"} with the case's arrays, then
-{"op": "bye"}. Everything the student's code returns is turned into plain
-numeric arrays by cnn_checks.outputs before it leaves this process. This
-process is untrusted from the grader's point of view: whatever it sends is
-checked there again.
+Requests (wire frames, grader/wire.py): {"op": "load", "task", "forbidden"}
+once (the answer is {"status": "ready"} or the failure), then any number of
+{"op": "batch", "cases"} (many cases, arrays named "<case>:<name>") and
+{"op": "call", "params", "layout"} (one case), then {"op": "bye"}. Before
+each call the random generators are reseeded. Everything the student's code
+returns is turned into plain numeric arrays by cnn_checks.outputs before it
+leaves this process. This process is untrusted from the grader's point of
+view: whatever it sends is checked there again.
 """
 from __future__ import annotations
 

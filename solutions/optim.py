@@ -58,7 +58,7 @@ class SGD:
     average is NOT damped: g enters buf with weight 1, not 1 - momentum.
 
     Example (lecture 004): momentum 0.9, lr 0.1, gradient 1 three times:
-    buf = 1, 1.9, 2.71 and p moves by -(0.1 + 0.19 + 0.271) = -0.561.
+    the steps lr * buf are 0.1, 0.19, 0.271 and p moves by -0.561.
     """
 
     def __init__(self, params, lr=0.001, momentum=0.0, weight_decay=0.0, nesterov=False):
@@ -128,7 +128,7 @@ class RMSprop:
     after the root.
 
     Example: alpha 0.99, eps 0, one step: v = 0.01 g^2, so every element
-    moves by lr * g / (0.1 |g|) = 10 lr against the sign of its gradient.
+    moves by lr * g / sqrt(0.01 g^2) = 10 lr against the sign of its gradient.
     """
 
     def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
