@@ -23,7 +23,9 @@ STUBS = REPO / "assignments"
 HEADER_ID = "header"
 
 
-def _meta(grade_id, *, solution=False, grade=False, locked=False, points=None):
+def cell_meta(grade_id, *, solution=False, grade=False, locked=False, points=None):
+    """A cell's nbgrader metadata: its id, whether the student writes it
+    (solution), whether it is graded (and its points), whether it is locked."""
     meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": locked,
             "schema_version": 3}
     if grade:
@@ -77,16 +79,16 @@ def module_notebook(module: str, rubric) -> nbformat.NotebookNode:
              "that the grader tests with many more cases than the visible checks here. "
              "To reuse another notebook's functions, write `%run padding.ipynb` in a cell "
              "(the grader turns it into `from padding import *`).")
-    nb.cells.append(nbformat.v4.new_markdown_cell(intro, metadata=_meta(f"{module}_intro", locked=True)))
-    nb.cells.append(nbformat.v4.new_code_cell(imports, metadata=_meta(HEADER_ID, locked=True)))
+    nb.cells.append(nbformat.v4.new_markdown_cell(intro, metadata=cell_meta(f"{module}_intro", locked=True)))
+    nb.cells.append(nbformat.v4.new_code_cell(imports, metadata=cell_meta(HEADER_ID, locked=True)))
     for name, src in defs:
-        nb.cells.append(nbformat.v4.new_code_cell(src, metadata=_meta(answer_cell_id(module, name),
+        nb.cells.append(nbformat.v4.new_code_cell(src, metadata=cell_meta(answer_cell_id(module, name),
                                                                        solution=True)))
         task = TASKS.get(f"{module}.{name}")
         if task is not None:
             pts = rubric.task_points(task.name)
             nb.cells.append(nbformat.v4.new_code_cell(
-                test_source(task), metadata=_meta(task_cell_id(module, name), grade=True,
+                test_source(task), metadata=cell_meta(task_cell_id(module, name), grade=True,
                                                   locked=True, points=pts)))
     return nb
 

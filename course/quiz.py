@@ -15,6 +15,8 @@ from pathlib import Path
 
 import nbformat
 
+from .notebooks import cell_meta as _meta
+
 BANK = Path(__file__).with_name("quiz_bank.toml")
 LETTERS = ("A", "B", "C", "D")
 QUIZ = "quiz"
@@ -74,14 +76,6 @@ def numeric_answers(student_id) -> dict:
 
 
 NUMERIC = ("n1", "n2", "n3")
-
-
-def _meta(grade_id, *, solution=False, grade=False, locked=False, points=None):
-    meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": locked,
-            "schema_version": 3}
-    if grade:
-        meta["points"] = points
-    return {"nbgrader": meta}
 
 
 def quiz_notebook(bank: dict | None = None) -> nbformat.NotebookNode:
