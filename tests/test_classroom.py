@@ -14,6 +14,8 @@ import pytest
 
 from grader.cli import main as grader_main
 
+pytestmark = pytest.mark.slow  # grades submissions end to end
+
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATE = PROJECT / "grader" / "templates" / "classroom.yml"
 

@@ -76,6 +76,7 @@ def test_unknown_task_is_a_usage_error(tmp_path, capsys):
     assert "--tasks typo: no such task" in err and "conv.conv2d" in err and "padding" in err
 
 
+@pytest.mark.slow
 def test_python_dash_m_grader(tmp_path):
     run = subprocess.run([sys.executable, "-m", "grader", "grade", "--help"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
@@ -83,6 +84,7 @@ def test_python_dash_m_grader(tmp_path):
     assert "SUBMISSION" in run.stdout.upper() and "--tasks" in run.stdout
 
 
+@pytest.mark.slow
 def test_pytest_impl_folder_reports_the_layout(tmp_path):
     _copy_solutions(tmp_path / "sub" / "hw")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")

@@ -162,6 +162,7 @@ def _draw(tmp_path: Path, mode: str, loaded: str) -> tuple[str, bool]:
     return out.stdout.strip(), (cwd / ".hypothesis").exists()
 
 
+@pytest.mark.slow
 def test_draws_do_not_depend_on_what_is_installed_or_loaded(tmp_path):
     bare, bare_wrote = _draw(tmp_path, "isolated", "bare")
     checkout, checkout_wrote = _draw(tmp_path, "isolated", "checkout")

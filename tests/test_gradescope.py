@@ -22,6 +22,8 @@ import pytest
 from grader.cli import main as grader_main
 from grader.sandbox import bwrap_path
 
+pytestmark = pytest.mark.slow  # builds the autograder zip and runs setup.sh and run_autograder
+
 PROJECT = Path(__file__).resolve().parent.parent
 SOLUTIONS = PROJECT / "solutions"
 HAVE_BWRAP = bwrap_path() is not None

@@ -12,6 +12,8 @@ from cnn_checks.outputs import to_values
 from cnn_checks.runner import check_part
 from cnn_checks.tasks import TASKS
 
+pytestmark = pytest.mark.slow  # every part's cases through the reference on tensors
+
 torch = torch_precise()
 DEVICES = ["cpu"] + [pytest.param("cuda", marks=pytest.mark.gpu)] * torch.cuda.is_available()
 DEVICE_EXAMPLES = 15

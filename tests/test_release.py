@@ -15,6 +15,8 @@ import pytest
 from cnn_checks.tasks import TASKS
 from grader.cli import main as grader_main
 
+pytestmark = pytest.mark.slow  # runs grader release, pip and the public tests on the release
+
 PROJECT = Path(__file__).resolve().parent.parent
 SOLUTIONS = PROJECT / "solutions"
 

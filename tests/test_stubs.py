@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_every_public_test_fails_as_not_implemented():
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/public/test_tasks.py", "--impl", "assignments", "-q",
