@@ -34,7 +34,8 @@ class Failed:
     """The call did not return a result.
 
     kind: a cnn_checks.kinds.Kind; here NOT_IMPLEMENTED, MISSING, EXCEPTION,
-    STRUCTURE (wrong number or kind of returned values), EXIT or MEMORY; the
+    MODIFIED (wrote into a read-only input), STRUCTURE (wrong number or
+    kind of returned values), EXIT or MEMORY; the
     child adds IMPORT and FORBIDDEN, the grader's sandbox TIMEOUT, CRASH,
     OUTPUT and PROCESS.
     fatal: no further case is worth trying (the grader stops the part).
@@ -67,11 +68,12 @@ def prepare(case: Case, xp: str = "numpy", device: str = "cpu") -> dict[str, Any
     return {name: torch.as_tensor(np.array(a), device=device) for name, a in case.arrays.items()}
 
 
-def execute(task: Task, fn: Any, case: Case) -> Returned | Failed:
-    """Call `fn` on `case` (NumPy inputs); never raises for the callee's faults."""
+def execute(task: Task, fn: Any, case: Case, prepared: dict[str, Any] | None = None) -> Returned | Failed:
+    """Call `fn` on `case` (NumPy inputs: fresh copies, or `prepared`, e.g.
+    the grader's read-only inputs); never raises for the callee's faults."""
     import time
 
-    arrays = prepare(case)
+    arrays = prepare(case) if prepared is None else prepared
     start = time.perf_counter()
     try:
         result = task.call(fn, arrays, dict(case.params))
@@ -83,6 +85,10 @@ def execute(task: Task, fn: Any, case: Case) -> Returned | Failed:
     except MemoryError:
         return Failed(Kind.MEMORY, "ran out of memory (MemoryError) during the call", fatal=True)
     except Exception as exc:  # the callee's fault: report it, keep going
+        if _wrote_to_readonly(exc):
+            return Failed(Kind.MODIFIED, f"tried to change an input in place ({describe_exception(exc)}): "
+                                         f"work on a copy (functions never modify their inputs)",
+                          seconds=time.perf_counter() - start)
         return Failed(Kind.EXCEPTION, describe_exception(exc), seconds=time.perf_counter() - start)
     seconds = time.perf_counter() - start
     values = to_values(result, task.outputs)
@@ -91,6 +97,12 @@ def execute(task: Task, fn: Any, case: Case) -> Returned | Failed:
     modified = [name for name, a in arrays.items()
                 if name not in task.mutable and not _unchanged(a, case.arrays[name])]
     return Returned(values, modified, seconds)
+
+
+def _wrote_to_readonly(exc: BaseException) -> bool:
+    """NumPy's complaint about writing into a read-only array (the grader
+    hands the inputs over read-only)."""
+    return isinstance(exc, ValueError) and "read-only" in str(exc)
 
 
 def _unchanged(a: Any, original: np.ndarray) -> bool:

@@ -432,8 +432,7 @@ def write_summaries(out: Path, students: list[str], tasks: list[str] | None = No
 # ---------------------------------------------------------------- command
 
 def cmd_batch(args) -> int:
-    from .options import settings_from_args
-    from .sandbox import bwrap_path
+    from .options import sandbox_label, settings_from_args
 
     root = Path(args.submissions)
     if not root.is_dir():
@@ -454,7 +453,7 @@ def cmd_batch(args) -> int:
         return 2
     from tqdm import tqdm
     tqdm.monitor_interval = 0  # no tqdm monitor thread: grading processes are forked
-    sandbox_label = "fallback (no bubblewrap)" if args.no_bwrap or not bwrap_path() else "bubblewrap"
+    label = sandbox_label(args)
 
     submissions = find_submissions(root, out)
     students = [s for s, _ in submissions]
@@ -475,7 +474,7 @@ def cmd_batch(args) -> int:
     if todo:
         try:
             _prewarm(settings)
-            _, interrupted = run_batch(todo, out, settings, jobs, sandbox_label)
+            _, interrupted = run_batch(todo, out, settings, jobs, label)
         except KeyboardInterrupt:
             interrupted = True
     try:

@@ -4,29 +4,37 @@ A part's cases depend only on its strategy, its seed and the number of
 examples (see cnn_checks.runner.generate_cases), so every submission graded
 with the same seed sees the same ones. The grader's seeds come from the
 course secret (grader/course_secret.py). Drawing the cases costs most of a
-grading run, so they are kept in memory and on disk (as .npz and JSON,
-never pickles), keyed by a hash of the checks' source code, the Hypothesis
-version and the seed: any change to a strategy invalidates the cache, and
-the key never holds the secret or the seed itself, only a hash of the seed.
-The cache folder is private to the grader's user (mode 0700); it must lie
-outside what the sandbox shows a submission.
+grading run, so they are kept in memory and on disk (one file per part: a
+JSON header and the arrays' raw bytes, never pickles, read in one go),
+keyed by a hash of the checks' source code, the Hypothesis version and the
+seed: any change to a strategy invalidates the cache, and the key never
+holds the secret or the seed itself, only a hash of the seed. The
+reference's expected outputs for those cases are kept the same way
+(`expected_for`), keyed also by the reference solutions' source. The cache
+folder is private to the grader's user (mode 0700); it must lie outside
+what the sandbox shows a submission.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import struct
 from pathlib import Path
 
 import hypothesis
 import numpy as np
 
 from cnn_checks.cases import Case
+from cnn_checks.outputs import Expected
 from cnn_checks.runner import generate_cases
 from cnn_checks.task import Part, Task
 
 _MEMORY: dict[str, list[Case]] = {}
+_EXPECTED: dict[str, list[list[Expected]]] = {}
 _SOURCE_HASH: str | None = None
+_SOLUTIONS_HASH: str | None = None
 
 
 def cache_dir() -> Path:
@@ -61,7 +69,7 @@ def cases_for(task: Task, part: Part, examples: int, seed: int | None = None) ->
     key = f"{source_hash()}-{seed_tag(seed)}-{task.name}-{part.name}-{examples}"
     if key in _MEMORY:
         return _MEMORY[key]
-    path = cache_dir() / f"{key}.npz"
+    path = cache_dir() / f"{key}.cases"
     cases = _load(path)
     if cases is None:
         cases = generate_cases(task, part, examples, seed)
@@ -70,23 +78,110 @@ def cases_for(task: Task, part: Part, examples: int, seed: int | None = None) ->
     return cases
 
 
-def _save(path: Path, cases: list[Case]) -> None:
-    meta = [{"names": list(c.arrays), "params": c.params, "layout": c.layout} for c in cases]
-    arrays = {f"{i}:{n}": a for i, c in enumerate(cases) for n, a in c.arrays.items()}
+_HEAD = struct.Struct("<Q")
+
+
+def _write_blob(path: Path, meta, arrays: dict[str, np.ndarray]) -> None:
+    """[8-byte header length][JSON: meta and array specs][raw bytes], atomically."""
+    specs, blobs, offset = {}, [], 0
+    for name, a in arrays.items():
+        a = np.asarray(a, order="C")
+        specs[name] = [a.dtype.str, list(a.shape), offset]
+        blobs.append(a.tobytes())
+        offset += a.nbytes
+    head = json.dumps({"meta": meta, "arrays": specs}).encode()
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(_HEAD.pack(len(head)) + head + b"".join(blobs))
         os.replace(tmp, path)
     except OSError:
         pass  # no cache: grading still works, only slower
 
 
-def _load(path: Path) -> list[Case] | None:
+def _read_blob(path: Path):
+    """(meta, arrays) from _write_blob's file; None if absent or damaged."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            return [Case({n: data[f"{i}:{n}"] for n in m["names"]}, m["params"], m["layout"])
-                    for i, m in enumerate(meta)]
-    except (OSError, KeyError, ValueError):
+        data = path.read_bytes()
+        (n,) = _HEAD.unpack_from(data)
+        header = json.loads(data[_HEAD.size:_HEAD.size + n])
+        body = memoryview(data)[_HEAD.size + n:]
+        arrays = {}
+        for name, (dtype, shape, offset) in header["arrays"].items():
+            dt = np.dtype(dtype)
+            if dt.hasobject:
+                return None
+            count = math.prod(shape)
+            arrays[name] = np.frombuffer(body, dt, count, offset).reshape(shape)
+        return header["meta"], arrays
+    except (OSError, KeyError, ValueError, TypeError, struct.error):
+        return None
+
+
+def _save(path: Path, cases: list[Case]) -> None:
+    meta = [{"names": list(c.arrays), "params": c.params, "layout": c.layout} for c in cases]
+    _write_blob(path, meta, {f"{i}:{n}": a for i, c in enumerate(cases) for n, a in c.arrays.items()})
+
+
+def _load(path: Path) -> list[Case] | None:
+    blob = _read_blob(path)
+    if blob is None:
+        return None
+    meta, arrays = blob
+    try:
+        return [Case({n: arrays[f"{i}:{n}"] for n in m["names"]}, m["params"], m["layout"])
+                for i, m in enumerate(meta)]
+    except (KeyError, TypeError):
+        return None
+
+
+# ---------------------------------------------------------------------------
+# expected values, stored with the cases they belong to
+
+def _solutions_hash() -> str:
+    """The reference solutions' source: expected values depend on it too."""
+    global _SOLUTIONS_HASH
+    if _SOLUTIONS_HASH is None:
+        h = hashlib.sha256()
+        root = Path(__file__).resolve().parent.parent / "solutions"
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+        _SOLUTIONS_HASH = h.hexdigest()[:16]
+    return _SOLUTIONS_HASH
+
+
+def expected_for(task: Task, part: Part, examples: int, cases: list[Case],
+                 compute, seed: int | None = None) -> list[list[Expected]]:
+    """The expected outputs of `cases` (cases_for's list for the same part,
+    examples and seed), computed with `compute(case)` once and kept next to
+    the cases, keyed also by the reference solutions' source."""
+    key = f"{source_hash()}-{_solutions_hash()}-{seed_tag(seed)}-{task.name}-{part.name}-{examples}-expected"
+    if key in _EXPECTED and len(_EXPECTED[key]) == len(cases):
+        return _EXPECTED[key]
+    path = cache_dir() / f"{key}.expected"
+    expected = _load_expected(path)
+    if expected is None or len(expected) != len(cases):
+        expected = [list(compute(case)) for case in cases]
+        _save_expected(path, expected)
+    _EXPECTED[key] = expected
+    return expected
+
+
+def _save_expected(path: Path, expected: list[list[Expected]]) -> None:
+    meta = [[{"name": e.name, "kind": e.kind} for e in row] for row in expected]
+    arrays = {f"{i}:{j}": e.array for i, row in enumerate(expected) for j, e in enumerate(row)}
+    _write_blob(path, meta, arrays)
+
+
+def _load_expected(path: Path) -> list[list[Expected]] | None:
+    blob = _read_blob(path)
+    if blob is None:
+        return None
+    meta, arrays = blob
+    try:
+        return [[Expected(m["name"], m["kind"], arrays[f"{i}:{j}"]) for j, m in enumerate(row)]
+                for i, row in enumerate(meta)]
+    except (KeyError, TypeError):
         return None

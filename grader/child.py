@@ -1,22 +1,24 @@
-"""The grader's child: runs inside the sandbox, imports the submission, and
-answers call requests with plain arrays.
+"""The grader's child: forked by the zygote (grader.zygote) for one task,
+inside the sandbox; imports the submission and answers call requests with
+plain arrays.
 
-    python -I -c BOOT FD_IN FD_OUT SUBMISSION_DIR RUNTIME_DIR   (grader.sandbox.BOOT)
-
-Requests (wire frames, grader/wire.py): {"op": "load", "task", "forbidden"}
-once (the answer is {"status": "ready"} or the failure), then any number of
-{"op": "batch", "cases"} (many cases, arrays named "<case>:<name>") and
-{"op": "call", "params", "layout"} (one case), then {"op": "bye"}. Before
-each call the random generators are reseeded. Everything the student's code
-returns is turned into plain numeric arrays by cnn_checks.outputs before it
-leaves this process. This process is untrusted from the grader's point of
-view: whatever it sends is checked there again.
+Requests (wire frames on the task's socket): {"op": "load", "task",
+"forbidden"} once, then {"op": "call", "params", "layout", "inputs"} or
+{"op": "batch", "cases": [...]} with the inputs in a sealed memfd, then
+{"op": "bye"}. Before each call the random generators are reseeded. The
+inputs are mapped read-only (grader.wire.readonly_inputs): a function that
+writes into an input fails there, whatever it does to this process's code;
+only the inputs a task may change (an optimizer's parameters) are handed
+over as writable copies. Everything the student's
+code returns is turned into plain numeric arrays by cnn_checks.outputs
+before it leaves this process. This process is untrusted from the grader's
+point of view: whatever it sends is checked there again.
 """
 from __future__ import annotations
 
 import os
 import random
-import sys
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +27,12 @@ from . import null_hypothesis
 
 null_hypothesis.install()
 
-from cnn_checks.cases import Case  # noqa: E402  (after the stand-in)
+from cnn_checks.cases import Case, lay_out  # noqa: E402  (after the stand-in)
 from cnn_checks.execute import Failed, Returned, describe_import_error, execute, find_callable  # noqa: E402
 from cnn_checks.implementations import load_module, load_package  # noqa: E402
 from cnn_checks.tasks import TASKS  # noqa: E402
 
-from .wire import read_frame, write_frame  # noqa: E402
+from .wire import readonly_inputs, recv_frame, send_frame  # noqa: E402
 
 
 def answer(outcome: Returned | Failed) -> tuple[dict, dict]:
@@ -63,54 +65,60 @@ def load(request: dict, submission: str):
     return task, find_callable(module, task)
 
 
-def serve(fd_in: int, fd_out: int, submission: str) -> None:
-    request, _ = read_frame(fd_in)
+def serve(sock: socket.socket, submission: str) -> None:
+    """Load the task's function, then answer calls until "bye" or EOF."""
+    try:
+        request, _, fds = recv_frame(sock)
+    except EOFError:
+        return
+    _close(fds)
     task, fn = load(request, submission)
     if isinstance(fn, Failed):
-        write_frame(fd_out, *answer(fn))
+        send_frame(sock, *answer(fn))
         return
-    write_frame(fd_out, {"status": "ready"})
+    send_frame(sock, {"status": "ready"})
     while True:
-        request, arrays = read_frame(fd_in)
-        if request.get("op") == "call":
-            case = Case(arrays, request.get("params", {}), request.get("layout", "contiguous"))
-            write_frame(fd_out, *answer(run_one(task, fn, case)))
-        elif request.get("op") == "batch":
-            write_frame(fd_out, *batch(task, fn, request.get("cases", []), arrays))
-        else:
+        try:
+            request, _, fds = recv_frame(sock)
+        except EOFError:
             return
+        op = request.get("op")
+        if op not in ("call", "batch"):
+            _close(fds)
+            return
+        inputs = readonly_inputs(fds[0] if fds else None, request.get("inputs", []))
+        _close(fds[1:])
+        if op == "call":
+            send_frame(sock, *answer(run_one(task, fn, request, inputs)))
+        else:
+            send_frame(sock, *batch(task, fn, request.get("cases", []), inputs))
 
 
-def run_one(task, fn, case: Case):
+def _close(fds) -> None:
+    for fd in fds:
+        os.close(fd)
+
+
+def run_one(task, fn, spec: dict, inputs: dict, prefix: str = ""):
+    """One call: read-only inputs, writable copies of the mutable ones."""
+    layout = spec.get("layout", "contiguous")
+    arrays = {name: inputs[prefix + name] for name in spec["names"]}
+    for name in task.mutable:
+        if name in arrays:
+            arrays[name] = lay_out(arrays[name], layout)
     random.seed(0)
     np.random.seed(0)
-    return execute(task, fn, case)
+    return execute(task, fn, Case(arrays, spec.get("params", {}), layout), prepared=arrays)
 
 
-def batch(task, fn, specs: list, arrays: dict) -> tuple[dict, dict]:
+def batch(task, fn, specs: list, inputs: dict) -> tuple[dict, dict]:
     """Several cases in one round trip; stops at the first fatal failure.
-    Arrays travel as "<case>:<name>" in the request, "<case>:v<j>" back."""
+    Inputs arrive as "<case>:<name>", values go back as "<case>:v<j>"."""
     outcomes, out_arrays = [], {}
     for i, spec in enumerate(specs):
-        case_arrays = {name: arrays[f"{i}:{name}"] for name in spec["names"]}
-        header, values = answer(run_one(task, fn, Case(case_arrays, spec["params"], spec["layout"])))
+        header, values = answer(run_one(task, fn, spec, inputs, f"{i}:"))
         outcomes.append(header)
         out_arrays.update({f"{i}:{k}": v for k, v in values.items()})
         if header["status"] == "failed" and header["fatal"]:
             break
     return {"status": "batch", "outcomes": outcomes}, out_arrays
-
-
-def main(argv=None) -> None:
-    fd_in, fd_out, submission = (argv or sys.argv[1:])[:3]
-    fd_in, fd_out = int(fd_in), int(fd_out)
-    try:
-        serve(fd_in, fd_out, submission)
-    except EOFError:
-        pass
-    sys.stdout.flush()
-    os._exit(0)
-
-
-if __name__ == "__main__":
-    main()

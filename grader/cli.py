@@ -39,12 +39,13 @@ def cmd_grade(args) -> int:
     from cnn_checks.implementations import LayoutError
 
     from .grade import grade_submission
+    from .options import sandbox_label
     from .report import gradescope_results, markdown
-    from .sandbox import bwrap_path
     submission = Path(args.submission)
     if not submission.is_dir():
         print(f"grader: {submission} is not a folder", file=sys.stderr)
         return 2
+    sandbox = sandbox_label(args)
     settings = settings_from_args(args)
     start = time.perf_counter()
     status = 0
@@ -59,7 +60,6 @@ def cmd_grade(args) -> int:
         status = 1
     else:
         elapsed = time.perf_counter() - start
-        sandbox = "fallback (no bubblewrap)" if args.no_bwrap or not bwrap_path() else "bubblewrap"
         if args.format == "markdown":
             text = markdown(reports, sandbox, settings.cases_label)
         else:

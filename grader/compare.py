@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cnn_checks.cases import Case
 from cnn_checks.execute import Failed, Returned, execute, find_callable
@@ -46,16 +46,21 @@ class ReferenceAnswers:
 
     def __init__(self, task: Task):
         self.task = task
-        fn = find_callable(load_module("solutions", task.module), task)
-        if isinstance(fn, Failed):
-            raise RuntimeError(f"the reference has no {task.name}: {fn.message}")
-        self.fn = fn
+        self.fn = None  # the reference is imported on the first request (often none: stored answers)
         self.memo: dict[str, list[Expected]] = {}
+
+    def _reference(self):
+        if self.fn is None:
+            fn = find_callable(load_module("solutions", self.task.module), self.task)
+            if isinstance(fn, Failed):
+                raise RuntimeError(f"the reference has no {self.task.name}: {fn.message}")
+            self.fn = fn
+        return self.fn
 
     def __call__(self, case: Case) -> list[Expected]:
         key = fingerprint(case)
         if key not in self.memo:
-            outcome = execute(self.task, self.fn, case)
+            outcome = execute(self.task, self._reference(), case)
             if isinstance(outcome, Failed):
                 raise RuntimeError(f"the reference failed on {self.task.name}: {outcome.message}")
             self.memo[key] = values_expected(self.task, outcome.values)
@@ -63,7 +68,8 @@ class ReferenceAnswers:
 
 
 def judge_batch(task: Task, part: Part, cases: Sequence[Case],
-                outcomes: Sequence[Returned | Failed], expected: ReferenceAnswers) -> PartResult | None:
+                outcomes: Sequence[Returned | Failed],
+                expected: Callable[[Case], Sequence[Expected]]) -> PartResult | None:
     """Judge a batch's answers in order, each once.
 
     A passing PartResult when every case got a right answer; a failing one

@@ -11,7 +11,10 @@ and one module each:
 
 Before step 2 the static check (cnn_checks/forbidden.py) refuses a task
 whose function reaches a forbidden library. The student's code never shares
-a process with the reference, the expected values or the results.
+a process with the reference, the expected values or the results. One
+sandbox per grading process serves every task it grades: its zygote forks
+a fresh child per task (grader/sandbox.py); a task's calls together have a
+wall-clock budget (the rubric's task_seconds).
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from cnn_checks.runner import PartResult, check_part
 from cnn_checks.task import Part, Task
 from cnn_checks.tasks import TASKS
 
+from .case_cache import expected_for
 from .compare import ReferenceAnswers, judge_batch
 from .records import Settings, TaskReport
 from .sandbox import Child, Sandbox
@@ -40,21 +44,24 @@ class Children:
     """The one place a task's sandboxed children are started: `live()` hands
     back the current child, or a fresh one once a failure ended it."""
 
-    def __init__(self, sandbox: Sandbox, task: Task, forbidden: list[str]):
+    def __init__(self, sandbox: Sandbox, task: Task, forbidden: list[str], seconds: float):
         self.sandbox, self.task, self.forbidden = sandbox, task, forbidden
+        self.deadline = time.monotonic() + seconds  # the task's time budget, shared by its children
         self.child: Child | None = None
+        self.over_budget = False
 
     def live(self) -> Child | Failed:
         if self.child is not None and not self.child.dead:
             return self.child
         self.close()
-        started = self.sandbox.start(self.task.name, self.forbidden)
+        started = self.sandbox.start(self.task.name, self.forbidden, self.deadline)
         if isinstance(started, Child):
             self.child = started
         return started
 
     def close(self) -> None:
         if self.child is not None:
+            self.over_budget |= self.child.over_budget
             self.child.close()
             self.child = None
 
@@ -63,8 +70,10 @@ def _all_fail(task: Task, parts: list[Part], kind: str, message: str) -> list[Pa
     return [PartResult(task.name, p.name, False, 0, kind, message) for p in parts]
 
 
-def grade_task(task_name: str, submission: Path, settings: Settings) -> TaskReport:
-    """Grade one task: the static check, then each part in turn."""
+def grade_task(task_name: str, submission: Path, settings: Settings,
+               sandbox: Sandbox | None = None) -> TaskReport:
+    """Grade one task: the static check, then each part in turn, in children
+    forked by `sandbox` (a sandbox of its own when None)."""
     start = time.perf_counter()
     task = TASKS[task_name]
     points = settings.rubric.part_points(task_name)
@@ -73,13 +82,18 @@ def grade_task(task_name: str, submission: Path, settings: Settings) -> TaskRepo
     if violations:
         results = _all_fail(task, list(task.parts), Kind.FORBIDDEN, describe(violations, task_name))
         return TaskReport(task_name, results, points, "", 0.0, time.perf_counter() - start)
-    sandbox = Sandbox(submission, settings.limits, settings.use_bwrap)
-    children = Children(sandbox, task, forbidden)
+    own = sandbox is None
+    if sandbox is None:
+        sandbox = Sandbox(submission, settings.limits, settings.use_bwrap)
+    children = Children(sandbox, task, forbidden, settings.limits.task_seconds)
     try:
         results = _grade_parts(task, children, ReferenceAnswers(task), settings)
     finally:
         children.close()
-        sandbox.close()
+        if own:
+            sandbox.close()
+    if children.over_budget:
+        results = _over_budget(task, results, settings.limits.task_seconds)
     inside = sum(r.seconds_inside for r in results)
     return TaskReport(task_name, results, points, hint(task, results), inside,
                       time.perf_counter() - start)
@@ -103,6 +117,35 @@ def _grade_parts(task: Task, children: Children, expected: ReferenceAnswers,
     return results
 
 
+def _over_budget(task: Task, results: list[PartResult], seconds: float) -> list[PartResult]:
+    """The budget bounds the whole task: a part passed on the way counts for
+    nothing; a part that failed for its own reason keeps it."""
+    message = f"not graded: the task used up its time budget of {seconds:g} s (all calls together); " \
+              f"make each call faster"
+    own = {r.part: r for r in results if not r.passed and r.kind != Kind.TIMEOUT}
+    return [own.get(p.name) or PartResult(task.name, p.name, False, 0, Kind.TIMEOUT, message)
+            for p in task.parts]
+
+
+class PartAnswers:
+    """`expected(case)` for one part: the answers stored with its cached
+    cases (loaded on first use; computed and stored once, see
+    case_cache.expected_for), else the reference's."""
+
+    def __init__(self, task: Task, part: Part, settings: Settings, cases: list, reference: ReferenceAnswers):
+        self.task, self.part, self.settings = task, part, settings
+        self.cases, self.reference = cases, reference
+        self.by_case: dict[int, list] | None = None
+
+    def __call__(self, case):
+        if self.by_case is None:
+            stored = expected_for(self.task, self.part, self.settings.examples, self.cases, self.reference,
+                                  self.settings.part_seed(self.task, self.part))
+            self.by_case = {id(c): e for c, e in zip(self.cases, stored, strict=True)}
+        found = self.by_case.get(id(case))
+        return found if found is not None else self.reference(case)
+
+
 def _grade_part(task: Task, part: Part, children: Children, expected: ReferenceAnswers,
                 settings: Settings) -> PartResult:
     """load, isolate, run, compare: the part's cases go to the child in one
@@ -111,12 +154,19 @@ def _grade_part(task: Task, part: Part, children: Children, expected: ReferenceA
     the failure."""
     seed = settings.part_seed(task, part)
     cases = settings.cases(task, part)
+    answers = PartAnswers(task, part, settings, cases, expected)
     child = children.live()
     if isinstance(child, Failed):
         return PartResult(task.name, part.name, False, 0, child.kind, child.message)
-    outcomes = child.batch(cases)
+    # One case first: code that fails at once (a stub) costs one call, not a batch.
+    first = child.batch(cases[:1])
+    outcomes = first
+    probe = None if isinstance(first, Failed) else judge_batch(task, part, cases[:1], first, answers)
+    if not isinstance(first, Failed) and probe is not None and probe.passed and len(cases) > 1:
+        rest = child.batch(cases[1:])
+        outcomes = rest if isinstance(rest, Failed) else [*first, *rest]
     if not isinstance(outcomes, Failed):
-        verdict = judge_batch(task, part, cases, outcomes, expected)
+        verdict = judge_batch(task, part, cases, outcomes, answers)
         if verdict is not None:
             return verdict
     child = children.live()
@@ -126,22 +176,44 @@ def _grade_part(task: Task, part: Part, children: Children, expected: ReferenceA
                       seed_value=seed)
 
 
-def _grade_task_job(args: tuple[str, Path, Settings]) -> TaskReport:
-    return grade_task(*args)
+_WORKER: dict = {}
+
+
+def _worker_sandbox(submission: Path, settings: Settings, runtime: Path) -> Sandbox:
+    """This process's sandbox for `submission` (one per grading worker,
+    closed when the worker exits or grades another submission)."""
+    key = (str(submission), settings.limits, settings.use_bwrap, str(runtime))
+    if _WORKER.get("key") != key:
+        if _WORKER.get("sandbox") is not None:
+            _WORKER["sandbox"].close()
+        sandbox = Sandbox(submission, settings.limits, settings.use_bwrap, runtime)
+        from multiprocessing.util import Finalize
+        Finalize(sandbox, sandbox.close, exitpriority=10)
+        _WORKER.update(key=key, sandbox=sandbox)
+    return _WORKER["sandbox"]
+
+
+def _grade_task_job(args: tuple[str, Path, Settings, Path]) -> TaskReport:
+    name, submission, settings, runtime = args
+    return grade_task(name, submission, settings, _worker_sandbox(submission, settings, runtime))
 
 
 def grade_submission(submission: Path, settings: Settings) -> list[TaskReport]:
-    """Every task of the rubric, in parallel over `settings.workers` processes.
-    Raises cnn_checks.implementations.LayoutError, with a message for the
-    student, when the folder holds no module files."""
+    """Every task of the rubric, in parallel over `settings.workers` processes,
+    each with one sandbox that forks a fresh child per task. Raises
+    cnn_checks.implementations.LayoutError, with a message for the student,
+    when the folder holds no module files."""
+    from .runtime import runtime_for_grading
     submission = Path(submission).resolve()
     check_layout(submission)
     names = [t for t in settings.tasks if t in TASKS]
-    jobs = [(name, submission, settings) for name in names]
-    if settings.workers <= 1:
-        return [_grade_task_job(j) for j in jobs]
+    runtime = runtime_for_grading()
+    if settings.workers <= 1 or len(names) <= 1:
+        with Sandbox(submission, settings.limits, settings.use_bwrap, runtime) as sandbox:
+            return [grade_task(name, submission, settings, sandbox) for name in names]
+    jobs = [(name, submission, settings, runtime) for name in names]
     # Slow tasks first, so the workers finish together.
     order = sorted(range(len(jobs)), key=lambda i: -settings.rubric.task_points(names[i]))
-    with ProcessPoolExecutor(settings.workers, mp_context=get_context("fork")) as pool:
+    with ProcessPoolExecutor(min(settings.workers, len(jobs)), mp_context=get_context("fork")) as pool:
         done = dict(zip(order, pool.map(_grade_task_job, [jobs[i] for i in order]), strict=True))
     return [done[i] for i in range(len(jobs))]

@@ -50,3 +50,22 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.from_rubric(rubric, examples=args.examples, workers=args.workers,
                                 use_bwrap=False if args.no_bwrap else None, tasks=tasks,
                                 student=getattr(args, "student", None))
+
+
+def sandbox_label(args) -> str:
+    """The sandbox this run uses; when it is the fallback, say so loudly on
+    standard error, once, before anything is graded."""
+    import sys
+
+    from .sandbox import bwrap_path
+    if not args.no_bwrap and bwrap_path():
+        return "bubblewrap"
+    why = ("--no-bwrap was given" if args.no_bwrap
+           else "bubblewrap (bwrap) is not installed or does not work here")
+    bar = "!" * 78
+    print(f"{bar}\ngrader: WARNING: FALLBACK SANDBOX ({why}).\n"
+          f"grader: student code runs as a plain process: it can read every file this user can "
+          f"read\ngrader: and reach the network. Grade only trusted submissions this way; install "
+          f"bubblewrap\ngrader: (Debian/Ubuntu: apt-get install bubblewrap) for the real sandbox.\n{bar}",
+          file=sys.stderr, flush=True)
+    return "fallback (no bubblewrap)"

@@ -42,7 +42,8 @@ class Settings:
         """The rubric's [settings], then `overrides` that are not None."""
         limits = Limits(call_seconds=rubric.setting("call_seconds", 10.0),
                         cpu_seconds=rubric.setting("cpu_seconds", 60),
-                        memory_mb=rubric.setting("memory_mb", 2048))
+                        memory_mb=rubric.setting("memory_mb", 2048),
+                        task_seconds=rubric.setting("task_seconds", Limits.task_seconds))
         base: dict[str, Any] = dict(rubric=rubric, examples=rubric.setting("examples", 100),
                                     limits=limits, workers=rubric.setting("workers", 2),
                                     secret=resolve(rubric.secret), per_student=rubric.per_student,

@@ -5,12 +5,23 @@ The header lists the arrays carried in `data` (name, dtype, shape, offset).
 Arrays travel as raw bytes of an allow-listed numeric dtype and are rebuilt
 as fresh `numpy.ndarray`s: nothing is ever unpickled, so no object of the
 student's can reach the grader. Every size is bounded before it is read.
+
+The grader's requests travel over a Unix socket and may carry file
+descriptors (SCM_RIGHTS): the inputs of a call come as a sealed memfd
+(`sealed_inputs`) that the child can only map read-only, so no code in the
+child can change the caller's arrays (`readonly_inputs`). The grader reads
+the child's answers with plain reads, which drop any descriptor the child
+tries to send.
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import math
+import mmap
 import os
 import select
+import socket
 import struct
 import time
 from typing import Any
@@ -24,6 +35,14 @@ DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8",
           "uint8", "uint16", "uint32", "uint64", "bool"}
 
 
+_NAME = {np.dtype(n): n for n in DTYPES}
+
+
+def dtype_name(dt: np.dtype) -> str:
+    """The dtype's name (a dict lookup: numpy's .name is slow)."""
+    return _NAME.get(dt) or dt.name
+
+
 class WireError(Exception):
     """The other side sent something that is not a well-formed frame."""
 
@@ -34,7 +53,7 @@ def encode(header: dict, arrays: dict[str, np.ndarray] | None = None) -> bytes:
     for name, a in (arrays or {}).items():
         a = np.asarray(a, order="C")  # (ascontiguousarray would make 0-d arrays 1-d)
         blobs.append(a.tobytes())
-        specs.append({"name": name, "dtype": a.dtype.name, "shape": list(a.shape), "offset": offset,
+        specs.append({"name": name, "dtype": dtype_name(a.dtype), "shape": list(a.shape), "offset": offset,
                       "nbytes": a.nbytes})
         offset += a.nbytes
     head = json.dumps({**header, "arrays": specs}).encode()
@@ -61,7 +80,7 @@ def decode(head: bytes, data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
         if not isinstance(shape, list) or not all(type(n) is int and 0 <= n < 2**31 for n in shape):
             raise WireError("malformed shape")
         dt = np.dtype(dtype)
-        if int(np.prod(shape, dtype=np.int64)) * dt.itemsize != nbytes or not (
+        if math.prod(shape) * dt.itemsize != nbytes or not (
                 offset >= 0 and offset + nbytes <= len(data)):
             raise WireError("array size does not match its bytes")
         arrays[name] = np.frombuffer(data[offset:offset + nbytes], dtype=dt).reshape(shape).copy()
@@ -110,3 +129,113 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (np.floating,)):
         return float(value)
     return value
+
+
+# ---------------------------------------------------------------------------
+# descriptors and read-only inputs
+
+MAX_FDS = 4
+SEALS = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+
+
+def send_frame(sock: socket.socket, header: dict, arrays: dict[str, np.ndarray] | None = None,
+               fds: list[int] | tuple[int, ...] = ()) -> None:
+    """write_frame over a Unix socket, with `fds` attached to its first byte."""
+    data = encode(header, arrays)
+    if fds:
+        sent = socket.send_fds(sock, [data[:1]], list(fds))
+        data = data[sent:]
+    sock.sendall(data)
+
+
+def recv_frame(sock: socket.socket,
+               deadline: float | None = None) -> tuple[dict, dict[str, np.ndarray], list[int]]:
+    """read_frame that also collects descriptors sent with the frame's first
+    byte (at most MAX_FDS; the receiver owns and must close them)."""
+    if deadline is not None and not select.select([sock], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        raise TimeoutError("the other side stopped sending")
+    first, fds, _flags, _addr = socket.recv_fds(sock, 1, MAX_FDS)
+    if not first:
+        for fd in fds:
+            os.close(fd)
+        raise EOFError("the other side closed the channel")
+    fd = sock.fileno()
+    try:
+        rest = read_exact(fd, HEAD.size - 1, deadline)
+        head_len, data_len = HEAD.unpack(first + rest)
+        if head_len > MAX_HEADER or data_len > MAX_DATA:
+            raise WireError(f"frame too large ({head_len} + {data_len} bytes)")
+        head = read_exact(fd, head_len, deadline)
+        header, arrays = decode(head, read_exact(fd, data_len, deadline))
+    except BaseException:
+        for f in fds:
+            os.close(f)
+        raise
+    return header, arrays, list(fds)
+
+
+def sealed_inputs(arrays: dict[str, np.ndarray]) -> tuple[int | None, list[dict]]:
+    """The arrays' bytes, exactly as laid out in memory (strides and all),
+    in a memfd sealed against any write, resize or unsealing: the kernel
+    refuses every writable mapping of it, in every process. Returns the
+    descriptor (None when there are no bytes) and one spec per array for
+    `readonly_inputs`."""
+    specs, blobs, offset = [], [], 0
+    for name, a in arrays.items():
+        raw, start, strides = _raw_layout(np.asarray(a))
+        pad = (-offset) % 64
+        offset += pad
+        blobs.append(b"\0" * pad + raw)
+        specs.append({"name": name, "dtype": dtype_name(a.dtype), "shape": list(a.shape),
+                      "strides": list(strides), "offset": offset + start, "nbytes": len(raw)})
+        offset += len(raw)
+    if offset == 0:
+        return None, specs
+    fd = os.memfd_create("grader-inputs", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    view = memoryview(b"".join(blobs))
+    while view:
+        view = view[os.write(fd, view):]
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, SEALS)
+    return fd, specs
+
+
+def _raw_layout(a: np.ndarray) -> tuple[bytes, int, tuple[int, ...]]:
+    """(bytes, offset of the first element, strides) that rebuild `a` with
+    its memory layout: C or Fortran order as is, a strided view through the
+    contiguous buffer it views, anything else as a C-contiguous copy."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return a.tobytes(order="A"), 0, a.strides
+    base = a.base
+    if isinstance(base, np.ndarray) and base.flags.c_contiguous and min(a.strides) > 0:
+        start = a.ctypes.data - base.ctypes.data
+        if 0 <= start < base.nbytes:
+            return base.tobytes(), start, a.strides
+    a = np.ascontiguousarray(a)
+    return a.tobytes(), 0, a.strides
+
+
+def readonly_inputs(fd: int | None, specs: list) -> dict[str, np.ndarray]:
+    """Arrays viewing the sealed memfd through a read-only mapping: writing
+    to them raises (NumPy) or faults (ctypes), and no mprotect can make the
+    pages writable. Closes `fd`."""
+    mapping = None
+    if fd is not None:
+        try:
+            size = os.fstat(fd).st_size
+            if size:
+                mapping = mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
+        finally:
+            os.close(fd)
+    arrays = {}
+    for spec in specs:
+        if spec["dtype"] not in DTYPES:
+            raise WireError(f"dtype {spec['dtype']!r} is not allowed")
+        dt = np.dtype(spec["dtype"])
+        shape, strides = tuple(spec["shape"]), tuple(spec["strides"])
+        if mapping is None or spec["nbytes"] == 0:
+            a = np.zeros(shape, dt)
+            a.flags.writeable = False
+        else:
+            a = np.ndarray(shape, dt, buffer=mapping, offset=spec["offset"], strides=strides)
+        arrays[spec["name"]] = a
+    return arrays

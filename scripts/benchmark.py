@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """How fast does the autograder grade, and where does the time go?
 
-    python scripts/benchmark.py [--copies K] [--examples N] [--top T]
+    python scripts/benchmark.py [--copies K] [--examples N] [--top T] [--curve 10,30,100,300]
 
 In one run, with the default rubric (its examples per property unless
 --examples), it grades:
@@ -18,8 +18,18 @@ the student's functions (the sum of TaskReport.seconds_inside), their ratio
 the case cache (grader/case_cache.py) was cold or warm. Each grading runs in a
 fresh Python process (so no in-memory cache carries over), against a case
 cache in a fresh temporary folder (CNN_GRADER_CACHE): cold the first time,
-warm afterwards. Then `grader batch` grades K copies of the reference
-(default 4) and the script prints submissions per hour.
+warm afterwards. It then checks the speed targets, as ratios from this run:
+
+  stubs      the unfilled stubs grade in under 1 s (warm cache): the fixed
+             cost of a submission;
+  correct    a correct submission (reference, loops) takes at most
+             1.5 x the time inside its functions + 1 s.
+
+The cost curve grades the reference at several numbers of examples per part
+(--curve, default 10,30,100,300), each with a warm cache (its cases are drawn
+first, untimed), and prints wall and inside time for each. Then `grader
+batch` grades K copies of the reference (default 4) and the script prints
+submissions per hour.
 
 Timings are noisy on a shared machine: compare ratios measured in the same
 run. Nothing here asserts on time.
@@ -49,9 +59,10 @@ def cache_state(settings) -> str:
     for name in settings.tasks:
         task = TASKS[name]
         for part in task.parts:
-            key = f"{case_cache._source_hash()}-{task.name}-{part.name}-{settings.examples}"
+            seed = case_cache.seed_tag(settings.part_seed(task, part))
+            key = f"{case_cache.source_hash()}-{seed}-{task.name}-{part.name}-{settings.examples}"
             total += 1
-            have += (case_cache.cache_dir() / f"{key}.npz").is_file()
+            have += (case_cache.cache_dir() / f"{key}.cases").is_file()
     return "warm" if have == total else "cold" if have == 0 else f"partial ({have}/{total} parts)"
 
 
@@ -99,6 +110,50 @@ def run_measure(submission: Path, env: dict, examples: int | None) -> dict:
     return data
 
 
+def run_prewarm(env: dict, examples: int) -> None:
+    """Draw the cases and expected values for `examples` (untimed)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--prewarm", "--examples", str(examples)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"prewarming {examples} examples failed:\n{proc.stderr[-3000:]}")
+
+
+def prewarm(examples: int | None) -> dict:
+    """Every part's cases and the reference's expected values, into the cache."""
+    from cnn_checks.tasks import TASKS
+    from grader import case_cache
+    from grader.grade import Settings, _reference_expected
+    from grader.rubric import Rubric
+    settings = Settings.from_rubric(Rubric.load(), examples=examples)
+    start = time.perf_counter()
+    for name in settings.tasks:
+        task = TASKS[name]
+        reference = _reference_expected(task)
+        for part in task.parts:
+            seed = settings.part_seed(task, part)
+            cases = case_cache.cases_for(task, part, settings.examples, seed)
+            case_cache.expected_for(task, part, settings.examples, cases, reference, seed)
+    return {"seconds": time.perf_counter() - start}
+
+
+def targets(rows: list[tuple[str, dict]]) -> list[str]:
+    """Each speed target, measured against this run's rows: held or not."""
+    lines = []
+    for name, r in rows:
+        if r["cache"] != "warm":
+            continue
+        if name == "stubs":
+            ok = r["wall"] < 1.0
+            lines.append(f"stubs wall {r['wall']:.2f} s < 1 s: {'HOLDS' if ok else 'MISSED'}")
+        elif r["score"] == r["max_score"]:
+            bound = 1.5 * r["inside"] + 1.0
+            ok = r["wall"] <= bound
+            lines.append(f"{name} wall {r['wall']:.2f} s <= 1.5 x inside {r['inside']:.2f} s + 1 s = "
+                         f"{bound:.2f} s: {'HOLDS' if ok else 'MISSED'} "
+                         f"(wall / bound = {r['wall'] / bound:.2f})")
+    return lines or ["(no warm run to judge)"]
+
+
 def ratio(wall: float, inside: float) -> str:
     return f"{wall / inside:8.1f}x" if inside > 1e-3 else "      n/a"
 
@@ -109,15 +164,23 @@ def main(argv=None) -> int:
     parser.add_argument("--examples", type=int, default=None,
                         help="examples per property (default: the rubric's)")
     parser.add_argument("--top", type=int, default=5, help="slowest tasks shown per submission")
+    parser.add_argument("--curve", default="10,30,100,300",
+                        help="examples per part for the cost curve (comma-separated; '' for none)")
+    parser.add_argument("--cache", default=None,
+                        help="case cache folder to use (default: a fresh one, so the first run is cold)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--prewarm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.prewarm:
+        print(json.dumps(prewarm(args.examples)))
+        return 0
     if args.measure:
         print(json.dumps(measure(args.measure, args.examples)))
         return 0
 
     from grader.sandbox import bwrap_path
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
-    env = dict(os.environ, CNN_GRADER_CACHE=str(work / "case-cache"))
+    env = dict(os.environ, CNN_GRADER_CACHE=args.cache or str(work / "case-cache"))
     try:
         subs = work / "submissions"
         reference = copy_modules(ROOT / "solutions", subs / "reference", skip_init=True)
@@ -127,7 +190,8 @@ def main(argv=None) -> int:
         print(f"grader benchmark: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
               f"sandbox {'bubblewrap' if bwrap_path() else 'fallback (no bubblewrap)'}, "
               f"Python {sys.version.split()[0]}")
-        print(f"case cache: {env['CNN_GRADER_CACHE']} (fresh, so the first run is cold)\n")
+        fresh = "" if args.cache else " (fresh, so the first run is cold)"
+        print(f"case cache: {env['CNN_GRADER_CACHE']}{fresh}\n")
 
         plan = [("reference", reference), ("reference", reference)]
         if loops.is_dir():
@@ -167,6 +231,22 @@ def main(argv=None) -> int:
             print(f"\nslowest tasks, {name} ({r['cache']} cache): task, wall s, inside s, score")
             for task, secs, inside, score, top in sorted(r["tasks"], key=lambda t: -t[1])[:args.top]:
                 print(f"  {task:<32} {secs:7.2f} {inside:8.3f}   {score:g}/{top:g}")
+
+        print("\nspeed targets (ratios from this run; the machine's load moves every figure):")
+        for line in targets(rows):
+            print("  " + line)
+
+        curve = [int(n) for n in args.curve.split(",") if n.strip()]
+        if curve:
+            print(f"\ncost curve: the reference at {', '.join(map(str, curve))} examples per part "
+                  f"(warm cache each)", flush=True)
+            print(f"  {'examples':>8} {'wall s':>8} {'inside s':>9} {'overhead':>9} {'wall - inside s':>15}")
+            for n in curve:
+                run_prewarm(env, n)
+                r = run_measure(reference, env, n)
+                print(f"  {n:8d} {r['wall']:8.1f} {r['inside']:9.2f} {ratio(r['wall'], r['inside'])} "
+                      f"{r['wall'] - r['inside']:15.1f}   ({r['cache']} cache, "
+                      f"{r['score']:g}/{r['max_score']:g})", flush=True)
 
         # The batch: K copies of the reference, graded by `grader batch`.
         k = args.copies

@@ -37,6 +37,9 @@ if not Path(GRADER[0]).exists():  # pragma: no cover - an install without the co
 #: The grader's per-call limit in the rubric the tests use (the default is
 #: 10 s; hanging attacks would make the suite slow).
 CALL_SECONDS = 2
+#: The time budget of one task in that rubric (the default is 120 s; ample,
+#: so that a loaded machine never turns another failure into a timeout).
+TASK_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Attack:
     markers: tuple[str, ...] = ()  # command-line text of processes the attack starts
     weak: dict = field(default_factory=dict)  # check -> reason: a known grader weakness (xfail)
     cost: float = 5.0            # rough seconds the grader takes (the slowest start first)
+    settings: dict = field(default_factory=dict)  # rubric settings of its own (make_rubric)
 
     @property
     def module(self) -> str:
@@ -67,17 +71,28 @@ class Attack:
         return task == self.target or task.split(".")[0] == self.target
 
 
-INPLACE = ("the 'inputs unchanged' check runs inside the child (cnn_checks/execute.py _unchanged, "
-           "with the child's numpy.array_equal), so the student's code can patch it or forge "
-           "'modified': [] in its answer")
-
 ATTACKS = [
     Attack("monkeypatch_numpy", "conv.conv2d", "losses",
            "patch np.allclose / array_equal / isclose / numpy.testing to always agree, wrong values",
            kinds=("wrong values",)),
     Attack("inplace_hidden", "losses.softmax", "padding",
            "modify the input in place and patch np.array_equal so the child's check misses it",
-           weak={"no_gain": INPLACE}),
+           kinds=("modified its input", "read-only")),
+    Attack("inplace_grads", "optim.SGD", "padding",
+           "replace the child's 'inputs unchanged' check, then scale the gradients handed to step() "
+           "in place after a correct update", kinds=("modified its input",)),
+    Attack("base_interpreter_scipy", "conv.conv2d", "padding",
+           "drop the import guard from sys.meta_path, append the base interpreter's and the "
+           "system's site-packages, resolve scipy.signal.correlate with pkgutil.resolve_name",
+           kinds=("scipy",)),
+    Attack("memory_fork", "losses.softmax", "padding",
+           "fork three children; four processes fill 400 MiB each (the limit is 1 GiB a task)",
+           kinds=("memory limit",), examples=2, cost=40,
+           # filling memory is slow on a loaded machine: a call limit that never decides it
+           settings={"memory_mb": 1024, "call_seconds": 60, "task_seconds": 100}),
+    Attack("slow_calls", "pooling.min_pool2d", "padding",
+           "sleep 1.8 s in every call (its call limit is 3 s), then the right answer",
+           kinds=("time budget",), cost=30, settings={"call_seconds": 3, "task_seconds": 15}),
     Attack("ndarray_subclass", "padding.pad2d", "losses",
            "an ndarray subclass with wrong data whose __eq__/__array__/ufuncs report the right one",
            kinds=("wrong type",)),
@@ -221,7 +236,7 @@ BUILDERS = {"lookup_table": _lookup_table, "fifo_module": _fifo_module,
 def make_rubric(dest: Path, **settings) -> Path:
     """grader/rubric.toml (same points) with a short per-call limit."""
     text = (ROOT / "grader" / "rubric.toml").read_text()
-    settings = {"call_seconds": CALL_SECONDS, **settings}
+    settings = {"call_seconds": CALL_SECONDS, "task_seconds": TASK_SECONDS, **settings}
     for key, value in settings.items():
         text, n = re.subn(rf"(?m)^{key}\s*=\s*[^#\n]*", f"{key} = {value}   ", text)
         if not n:

@@ -1,0 +1,212 @@
+"""The sandbox's parts, one at a time: read-only inputs (grader.wire), the
+zygote that forks a fresh child per task, what a child can import, the task
+time budget, and where the grader decides that an input was modified.
+
+These drive grader.sandbox directly with tiny submissions, so each test
+takes a second or two; tests/test_adversarial.py and tests/test_grader.py
+run the same guarantees end to end through `grader grade`.
+"""
+from __future__ import annotations
+
+import mmap
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnn_checks.cases import Case, lay_out
+from cnn_checks.execute import Failed, Returned
+from grader.isolation import Limits
+from grader.sandbox import Sandbox, bwrap_path
+from grader.wire import readonly_inputs, sealed_inputs
+
+BWRAP = bwrap_path() is not None
+MODES = [pytest.param(None, id="bubblewrap", marks=pytest.mark.skipif(not BWRAP, reason="needs bwrap")),
+         pytest.param(False, id="fallback")]
+
+
+# ---------------------------------------------------------------- read-only inputs
+
+@pytest.mark.parametrize("layout", ["contiguous", "fortran", "strided"])
+def test_sealed_inputs_keep_values_and_layout_and_cannot_be_written(layout):
+    rng = np.random.default_rng(0)
+    arrays = {"x": lay_out(rng.standard_normal((2, 3, 4, 5)), layout),
+              "w": lay_out(rng.standard_normal((3, 4)).astype(np.float32), layout),
+              "s": np.array(1.5), "e": np.zeros((0, 3)), "t": np.array([1, 2], np.int64)}
+    fd, specs = sealed_inputs(arrays)
+    got = readonly_inputs(os.dup(fd), specs)
+    for name, a in arrays.items():
+        assert got[name].dtype == a.dtype and got[name].shape == a.shape
+        assert np.array_equal(got[name], a)
+        assert got[name].flags.c_contiguous == a.flags.c_contiguous
+        assert got[name].flags.f_contiguous == a.flags.f_contiguous
+        assert not got[name].flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        got["x"][...] = 0
+    with pytest.raises(ValueError):
+        got["x"].setflags(write=True)
+    with pytest.raises(ValueError, match="read-only"):
+        np.multiply(got["w"], 2, out=got["w"])
+    # the kernel refuses any write to the sealed memory, from any process
+    with pytest.raises(PermissionError):
+        os.write(fd, b"x")
+    with pytest.raises(PermissionError):
+        mmap.mmap(fd, 64, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    os.close(fd)
+
+
+def test_a_write_through_ctypes_faults():
+    """Not even ctypes can write into the mapped inputs: the process dies."""
+    code = textwrap.dedent("""
+        import ctypes, os, numpy as np
+        from grader.wire import readonly_inputs, sealed_inputs
+        fd, specs = sealed_inputs({"x": np.ones(1000)})
+        x = readonly_inputs(fd, specs)["x"]
+        ctypes.memset(x.ctypes.data, 0, 8)
+        print("wrote")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == -signal.SIGSEGV, (proc.returncode, proc.stdout, proc.stderr[-500:])
+    assert "wrote" not in proc.stdout
+
+
+# ---------------------------------------------------------------- the sandbox
+
+def _submission(folder: Path, **modules: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, code in modules.items():
+        (folder / f"{name}.py").write_text(textwrap.dedent(code))
+    return folder
+
+
+SOFTMAX_CASE = Case({"z": np.array([[1.0, 2.0, 3.0]])}, {}, "contiguous")
+
+
+@pytest.mark.parametrize("use_bwrap", MODES)
+def test_each_task_starts_fresh(tmp_path, use_bwrap):
+    """State a task leaves behind (module globals, numpy attributes, files
+    in its working folder) is not there for the next task: each is a fresh
+    fork of a zygote that never imported the submission."""
+    sub = _submission(tmp_path / "sub", losses="""
+        import os
+        import numpy as np
+        np.grader_seen = getattr(np, "grader_seen", 0) + 1
+        def softmax(z, axis=-1):
+            seen = np.grader_seen + len(os.listdir("."))
+            open(f"left-{os.getpid()}", "w").close()
+            return np.full(z.shape, float(seen))
+        def log_softmax(z, axis=-1):
+            return softmax(z, axis)
+    """)
+    with Sandbox(sub, Limits(), use_bwrap) as sandbox:
+        for task in ("losses.softmax", "losses.log_softmax", "losses.softmax"):
+            child = sandbox.start(task, [])
+            assert not isinstance(child, Failed), child
+            outcome = child.call(SOFTMAX_CASE)
+            child.close()
+            assert isinstance(outcome, Returned), outcome
+            assert outcome.values[0].array.ravel()[0] == 1.0, (task, outcome.values[0].array)
+
+
+@pytest.mark.parametrize("use_bwrap", MODES)
+def test_writing_into_an_input_is_reported_by_the_grader(tmp_path, use_bwrap):
+    """The child's own check is replaced and array_equal patched: the write
+    still fails, because the input is read-only memory."""
+    sub = _submission(tmp_path / "sub", losses="""
+        import sys
+        import numpy as np
+        np.array_equal = lambda *a, **k: True
+        sys.modules["cnn_checks.execute"]._unchanged = lambda *a, **k: True
+        def softmax(z, axis=-1):
+            z -= z.max(axis=axis, keepdims=True)
+            np.exp(z, out=z)
+            z /= z.sum(axis=axis, keepdims=True)
+            return z
+    """)
+    with Sandbox(sub, Limits(), use_bwrap) as sandbox:
+        child = sandbox.start("losses.softmax", [])
+        outcome = child.call(SOFTMAX_CASE)
+        child.close()
+    assert isinstance(outcome, Failed) and outcome.kind == "modified", outcome
+    assert "read-only" in outcome.message
+
+
+def test_optimizer_parameters_stay_writable_gradients_do_not(tmp_path):
+    sub = _submission(tmp_path / "sub", optim="""
+        class SGD:
+            def __init__(self, params, lr=0.01, **kw):
+                self.params, self.lr = params, lr
+            def step(self, grads):
+                for p, g in zip(self.params, grads):
+                    p -= self.lr * g
+    """)
+    case = Case({"p0": np.ones(3), "p1": np.ones(2), "g0_0": np.ones(3), "g0_1": np.ones(2)},
+                {"lr": 0.5, "steps": 1}, "contiguous")
+    with Sandbox(sub, Limits(), use_bwrap=None if BWRAP else False) as sandbox:
+        child = sandbox.start("optim.SGD", [])
+        outcome = child.call(case)
+        child.close()
+    assert isinstance(outcome, Returned), outcome
+    assert np.allclose(outcome.values[0].array, 0.5) and np.allclose(outcome.values[1].array, 0.5)
+
+
+@pytest.mark.skipif(not BWRAP, reason="the fallback sandbox shows the whole file system")
+def test_no_route_to_another_package(tmp_path):
+    """Inside bubblewrap only the standard library, NumPy and array-api-compat
+    exist: no site-packages of the base interpreter, the system or the
+    virtual environment, whatever the code adds to sys.path."""
+    sub = _submission(tmp_path / "sub", losses="""
+        import glob, importlib, sys
+        import numpy as np
+        sys.meta_path[:] = [f for f in sys.meta_path if "guard" not in type(f).__module__]
+        for pattern in ("/usr/lib/python3*/*-packages", "/usr/local/lib/python3*/*-packages",
+                        sys.base_prefix + "/lib/python3*/site-packages", "/*/*/.venv/lib/*/site-packages",
+                        "/work/*/*/.venv/lib/python3*/site-packages",
+                        "/root/.pyenv/versions/*/lib/*/site-packages"):
+            sys.path.extend(glob.glob(pattern))
+        def softmax(z, axis=-1):
+            found = []
+            for name in ("scipy", "torch", "jinja2", "solutions", "pytest", "sklearn", "grader.grade"):
+                try:
+                    importlib.import_module(name)
+                    found.append(name)
+                except ImportError:
+                    pass
+            if found:
+                raise RuntimeError("found " + ", ".join(found))
+            return np.zeros(z.shape)
+    """)
+    with Sandbox(sub, Limits(), use_bwrap=True) as sandbox:
+        child = sandbox.start("losses.softmax", [])
+        outcome = child.call(SOFTMAX_CASE)
+        child.close()
+    assert isinstance(outcome, Returned), outcome
+
+
+@pytest.mark.parametrize("use_bwrap", MODES)
+def test_the_task_budget_ends_a_slow_task(tmp_path, use_bwrap):
+    sub = _submission(tmp_path / "sub", losses="""
+        import time
+        import numpy as np
+        def softmax(z, axis=-1):
+            time.sleep(0.4)
+            return np.zeros(z.shape)
+    """)
+    import time
+    limits = Limits(call_seconds=5, task_seconds=1.5)
+    with Sandbox(sub, limits, use_bwrap) as sandbox:
+        start = time.monotonic()
+        child = sandbox.start("losses.softmax", [], deadline=time.monotonic() + limits.task_seconds)
+        outcomes = [child.call(SOFTMAX_CASE) for _ in range(8)]
+        child.close()
+        elapsed = time.monotonic() - start
+    assert child.over_budget
+    failed = [o for o in outcomes if isinstance(o, Failed)]
+    assert failed and failed[0].kind == "timeout" and "time budget" in failed[0].message
+    assert elapsed < 4, elapsed
