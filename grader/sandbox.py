@@ -90,10 +90,6 @@ class Sandbox:
         if not self.bwrap:
             become_subreaper()
 
-    @property
-    def mode(self) -> str:
-        return "bubblewrap" if self.bwrap else "fallback (no bubblewrap)"
-
     # -- the zygote ----------------------------------------------------------
     def _start_zygote(self) -> Failed | None:
         self._stop_zygote()
