@@ -21,7 +21,9 @@ import json
 import math
 import os
 import struct
+from collections.abc import Sequence
 from pathlib import Path
+from typing import overload
 
 import hypothesis
 import numpy as np
@@ -31,7 +33,7 @@ from cnn_checks.outputs import Expected
 from cnn_checks.runner import generate_cases
 from cnn_checks.task import Part, Task
 
-_MEMORY: dict[str, list[Case]] = {}
+_MEMORY: dict[str, Sequence[Case]] = {}
 _EXPECTED: dict[str, list[list[Expected]]] = {}
 _SOURCE_HASH: str | None = None
 _SOLUTIONS_HASH: str | None = None
@@ -64,7 +66,7 @@ def seed_tag(seed: int | None) -> str:
     return hashlib.sha256(f"cnn-grader seed:{seed}".encode()).hexdigest()[:12]
 
 
-def cases_for(task: Task, part: Part, examples: int, seed: int | None = None) -> list[Case]:
+def cases_for(task: Task, part: Part, examples: int, seed: int | None = None) -> Sequence[Case]:
     """The part's cases drawn with `seed` (None: the public part_seed)."""
     key = f"{source_hash()}-{seed_tag(seed)}-{task.name}-{part.name}-{examples}"
     if key in _MEMORY:
@@ -124,15 +126,52 @@ def _save(path: Path, cases: list[Case]) -> None:
     _write_blob(path, meta, {f"{i}:{n}": a for i, c in enumerate(cases) for n, a in c.arrays.items()})
 
 
-def _load(path: Path) -> list[Case] | None:
-    blob = _read_blob(path)
-    if blob is None:
-        return None
-    meta, arrays = blob
+class StoredCases(Sequence[Case]):
+    """A part's cases as read from its file, each rebuilt on first access
+    (a part whose first case already fails never builds the others)."""
+
+    def __init__(self, meta: list, specs: dict, body: memoryview):
+        self.meta, self.specs, self.body = meta, specs, body
+        self.built: dict[int, Case] = {}
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+    @overload
+    def __getitem__(self, i: int) -> Case: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Case]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i not in self.built:
+            m = self.meta[i]
+            arrays = {}
+            for n in m["names"]:
+                dtype, shape, offset = self.specs[f"{i}:{n}"]
+                arrays[n] = np.frombuffer(self.body, np.dtype(dtype), math.prod(shape), offset).reshape(shape)
+            self.built[i] = Case(arrays, m["params"], m["layout"])
+        return self.built[i]
+
+
+def _load(path: Path) -> Sequence[Case] | None:
     try:
-        return [Case({n: arrays[f"{i}:{n}"] for n in m["names"]}, m["params"], m["layout"])
-                for i, m in enumerate(meta)]
-    except (KeyError, TypeError):
+        data = path.read_bytes()
+        (n,) = _HEAD.unpack_from(data)
+        header = json.loads(data[_HEAD.size:_HEAD.size + n])
+        meta, specs = header["meta"], header["arrays"]
+        if any(np.dtype(dtype).hasobject for dtype, _, _ in specs.values()):
+            return None
+        cases = StoredCases(meta, specs, memoryview(data)[_HEAD.size + n:])
+        cases[0] if len(cases) else None  # noqa: B018 (a damaged file fails here, not later)
+        return cases
+    except (OSError, KeyError, ValueError, TypeError, IndexError, struct.error):
         return None
 
 
@@ -152,7 +191,7 @@ def _solutions_hash() -> str:
     return _SOLUTIONS_HASH
 
 
-def expected_for(task: Task, part: Part, examples: int, cases: list[Case],
+def expected_for(task: Task, part: Part, examples: int, cases: Sequence[Case],
                  compute, seed: int | None = None) -> list[list[Expected]]:
     """The expected outputs of `cases` (cases_for's list for the same part,
     examples and seed), computed with `compute(case)` once and kept next to

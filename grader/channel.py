@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cnn_checks.cases import Case
@@ -104,7 +105,7 @@ class Child:
             return failed_from(header)
         return returned_from(header, arrays)
 
-    def batch(self, cases: list[Case]) -> list[Returned | Failed] | Failed:
+    def batch(self, cases: Sequence[Case]) -> list[Returned | Failed] | Failed:
         """Many cases in one round trip (the fast path for passing code).
         A Failed when the child hung, died or left a process behind."""
         specs, inputs = [], {}

@@ -19,10 +19,12 @@ wall-clock budget (the rubric's task_seconds).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
+from cnn_checks.cases import Case
 from cnn_checks.execute import Failed
 from cnn_checks.feedback import hint
 from cnn_checks.forbidden import describe, submission_files, violations_for_task
@@ -132,7 +134,8 @@ class PartAnswers:
     cases (loaded on first use; computed and stored once, see
     case_cache.expected_for), else the reference's."""
 
-    def __init__(self, task: Task, part: Part, settings: Settings, cases: list, reference: ReferenceAnswers):
+    def __init__(self, task: Task, part: Part, settings: Settings, cases: Sequence[Case],
+                 reference: ReferenceAnswers):
         self.task, self.part, self.settings = task, part, settings
         self.cases, self.reference = cases, reference
         self.by_case: dict[int, list] | None = None

@@ -3,6 +3,7 @@ and the TaskReport it produces. The failure kinds a PartResult carries are
 cnn_checks.kinds.Kind (the sandboxed child needs them too)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -70,7 +71,7 @@ class Settings:
         who = f", student {self.student}" if self.student else ""
         return f"course secret {self.secret.fingerprint}{who}"
 
-    def cases(self, task: Task, part: Part) -> list[Case]:
+    def cases(self, task: Task, part: Part) -> Sequence[Case]:
         """The part's cases for these settings (drawn once, then cached)."""
         return cases_for(task, part, self.examples, self.part_seed(task, part))
 

@@ -67,6 +67,15 @@ BOOT = ("import sys; sys.path[:0] = sys.argv[3:5]; sys.argv = sys.argv[:3]; "
         "from grader.zygote import main; main()")
 
 _ZYGOTES: set[int] = set()  # every zygote this process started (for the subreaper)
+_PIDS_WRITABLE: list[bool] = []
+
+
+def _pids_cgroups_writable() -> bool:
+    if not _PIDS_WRITABLE:
+        probe = TaskCgroup(8, 64)
+        _PIDS_WRITABLE.append("pids" in probe.paths)
+        probe.remove()
+    return _PIDS_WRITABLE[0]
 
 
 class Sandbox:
@@ -94,7 +103,11 @@ class Sandbox:
     def _start_zygote(self) -> Failed | None:
         self._stop_zygote()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        nproc = uid_processes() + self.limits.processes + 4
+        # Where task cgroups cap processes, RLIMIT_NPROC (which counts every
+        # process of the grader's uid, also those started later by others)
+        # only keeps a margin; elsewhere it is the cap.
+        margin = 4096 if _pids_cgroups_writable() else self.limits.processes + 4
+        nproc = uid_processes() + margin
         if self.bwrap:
             cmd = bwrap_command(self.bwrap, self.runtime, self.submission) + [
                 interpreter(), "-I", "-S", "-c", BOOT, str(theirs.fileno()), "/submission", "/runtime",
