@@ -49,13 +49,18 @@ def source_hash() -> str:
     """sha256 of the checks' source (cnn_checks/) and the Hypothesis version, 16 hex digits."""
     global _SOURCE_HASH
     if _SOURCE_HASH is None:
-        h = hashlib.sha256(hypothesis.__version__.encode())
-        root = Path(__file__).resolve().parent.parent / "cnn_checks"
-        for path in sorted(root.rglob("*.py")):
-            h.update(path.relative_to(root).as_posix().encode())
-            h.update(path.read_bytes())
-        _SOURCE_HASH = h.hexdigest()[:16]
+        _SOURCE_HASH = _folder_hash("cnn_checks", hypothesis.__version__)
     return _SOURCE_HASH
+
+
+def _folder_hash(folder: str, salt: str = "") -> str:
+    """sha256 of the project folder's Python sources (names and bytes), 16 hex digits."""
+    h = hashlib.sha256(salt.encode())
+    root = Path(__file__).resolve().parent.parent / folder
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def seed_tag(seed: int | None) -> str:
@@ -182,12 +187,7 @@ def _solutions_hash() -> str:
     """The reference solutions' source: expected values depend on it too."""
     global _SOLUTIONS_HASH
     if _SOLUTIONS_HASH is None:
-        h = hashlib.sha256()
-        root = Path(__file__).resolve().parent.parent / "solutions"
-        for path in sorted(root.rglob("*.py")):
-            h.update(path.relative_to(root).as_posix().encode())
-            h.update(path.read_bytes())
-        _SOLUTIONS_HASH = h.hexdigest()[:16]
+        _SOLUTIONS_HASH = _folder_hash("solutions")
     return _SOLUTIONS_HASH
 
 

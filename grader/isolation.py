@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,16 +284,7 @@ class TaskCgroup:
 
     def kill(self) -> None:
         """SIGKILL every process of the task until none is left."""
-        for _ in range(200):
-            left = self.pids()
-            if not left:
-                return
-            for pid in left:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            time.sleep(0.005)
+        kill_until_none(self.pids, 200)
 
     def remove(self) -> None:
         self.kill()
@@ -367,11 +359,11 @@ def outer_pid(parent: int, inner: int) -> int | None:
     return None
 
 
-def kill_tree(root: int, keep: frozenset[int] = frozenset(), rounds: int = 100) -> None:
-    """SIGKILL every process below `root` (not `root`) until none is left
-    but those in `keep`."""
+def kill_until_none(find: Callable[[], set[int]], rounds: int) -> None:
+    """SIGKILL what `find()` lists, again and again, until it lists nothing
+    (a process may fork while its siblings are being killed)."""
     for _ in range(rounds):
-        left = descendants(root) - keep
+        left = find()
         if not left:
             return
         for pid in left:
@@ -380,6 +372,12 @@ def kill_tree(root: int, keep: frozenset[int] = frozenset(), rounds: int = 100) 
             except OSError:
                 pass
         time.sleep(0.005)
+
+
+def kill_tree(root: int, keep: frozenset[int] = frozenset(), rounds: int = 100) -> None:
+    """SIGKILL every process below `root` (not `root`) until none is left
+    but those in `keep`."""
+    kill_until_none(lambda: descendants(root) - keep, rounds)
 
 
 def session_of(pid: int) -> int | None:
