@@ -26,6 +26,8 @@ from grader.sandbox import Sandbox, bwrap_path
 from grader.wire import readonly_inputs, sealed_inputs
 
 BWRAP = bwrap_path() is not None
+#: the tests that start sandboxes are slow; the read-only-inputs ones are not
+slow = pytest.mark.slow
 MODES = [pytest.param(None, id="bubblewrap", marks=pytest.mark.skipif(not BWRAP, reason="needs bwrap")),
          pytest.param(False, id="fallback")]
 
@@ -60,6 +62,7 @@ def test_sealed_inputs_keep_values_and_layout_and_cannot_be_written(layout):
     os.close(fd)
 
 
+@slow
 def test_a_write_through_ctypes_faults():
     """Not even ctypes can write into the mapped inputs: the process dies."""
     code = textwrap.dedent("""
@@ -88,6 +91,7 @@ def _submission(folder: Path, **modules: str) -> Path:
 SOFTMAX_CASE = Case({"z": np.array([[1.0, 2.0, 3.0]])}, {}, "contiguous")
 
 
+@slow
 @pytest.mark.parametrize("use_bwrap", MODES)
 def test_each_task_starts_fresh(tmp_path, use_bwrap):
     """State a task leaves behind (module globals, numpy attributes, files
@@ -114,6 +118,7 @@ def test_each_task_starts_fresh(tmp_path, use_bwrap):
             assert outcome.values[0].array.ravel()[0] == 1.0, (task, outcome.values[0].array)
 
 
+@slow
 @pytest.mark.parametrize("use_bwrap", MODES)
 def test_writing_into_an_input_is_reported_by_the_grader(tmp_path, use_bwrap):
     """The child's own check is replaced and array_equal patched: the write
@@ -137,6 +142,7 @@ def test_writing_into_an_input_is_reported_by_the_grader(tmp_path, use_bwrap):
     assert "read-only" in outcome.message
 
 
+@slow
 def test_optimizer_parameters_stay_writable_gradients_do_not(tmp_path):
     sub = _submission(tmp_path / "sub", optim="""
         class SGD:
@@ -156,6 +162,7 @@ def test_optimizer_parameters_stay_writable_gradients_do_not(tmp_path):
     assert np.allclose(outcome.values[0].array, 0.5) and np.allclose(outcome.values[1].array, 0.5)
 
 
+@slow
 @pytest.mark.skipif(not BWRAP, reason="the fallback sandbox shows the whole file system")
 def test_no_route_to_another_package(tmp_path):
     """Inside bubblewrap only the standard library, NumPy and array-api-compat
@@ -189,6 +196,7 @@ def test_no_route_to_another_package(tmp_path):
     assert isinstance(outcome, Returned), outcome
 
 
+@slow
 @pytest.mark.parametrize("use_bwrap", MODES)
 def test_the_task_budget_ends_a_slow_task(tmp_path, use_bwrap):
     sub = _submission(tmp_path / "sub", losses="""
