@@ -52,10 +52,10 @@ def find_callable(module: Any, task: Task):
     fn = getattr(module, task.function, None)
     if fn is None:
         return Failed(Kind.MISSING, f"{task.module}.py has no `{task.function}`: check the "
-                                 f"spelling and that it is defined at the top level", fatal=True)
+                                    f"spelling and that it is defined at the top level", fatal=True)
     if not callable(fn):
         return Failed(Kind.MISSING, f"`{task.module}.{task.function}` is a "
-                                 f"{type(fn).__name__}, not a function or class", fatal=True)
+                                    f"{type(fn).__name__}, not a function or class", fatal=True)
     return fn
 
 

@@ -120,14 +120,14 @@ def _judge_one(exp: Expected, val: Value, dtype: np.dtype, label: str, tol) -> M
         return Mismatch(Kind.TYPE, f"{label} is a {val.type_name}; expected a numpy.ndarray")
     if exp.kind == "scalar" and got.ndim != 0:
         return Mismatch(Kind.SHAPE, f"{label} has shape {got.shape}; expected a scalar "
-                                 f"(a float or a 0-d array)")
+                                    f"(a float or a 0-d array)")
     if got.shape != exp.array.shape:
         return Mismatch(Kind.SHAPE, f"{label} has shape {got.shape}; expected {exp.array.shape}")
     if got.dtype.kind != "f":
         return Mismatch(Kind.DTYPE, f"{label} has dtype {got.dtype}; expected {dtype} "
-                                 f"(a floating result of the input's dtype)")
+                                    f"(a floating result of the input's dtype)")
     if got.dtype != dtype and not (val.kind == "scalar" and val.type_name == "float"
                                    and dtype == np.float64):
         return Mismatch(Kind.DTYPE, f"{label} has dtype {got.dtype}; expected {dtype}: results "
-                                 f"keep the input's dtype (allocate with dtype=x.dtype)")
+                                    f"keep the input's dtype (allocate with dtype=x.dtype)")
     return compare_values(exp.array, got, dtype, label, tol)
