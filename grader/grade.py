@@ -57,7 +57,7 @@ class Children:
             return self.child
         self.close()
         started = self.sandbox.start(self.task.name, self.forbidden, self.deadline)
-        if isinstance(started, Child):
+        if not isinstance(started, Failed):
             self.child = started
         return started
 
