@@ -69,14 +69,17 @@ class ReferenceAnswers:
 
 def judge_batch(task: Task, part: Part, cases: Sequence[Case],
                 outcomes: Sequence[Returned | Failed],
-                expected: Callable[[Case], Sequence[Expected]]) -> PartResult | None:
-    """Judge a batch's answers in order, each once.
+                expected: Callable[[Case], Sequence[Expected]], judged: int = 0) -> PartResult | None:
+    """Judge a batch's answers in order, each once: the first `judged`
+    outcomes were already judged right (by an earlier call), so only the
+    rest are judged now.
 
     A passing PartResult when every case got a right answer; a failing one
     when the first wrong answer is a fatal failure (not implemented, exit,
     ...: there is no smaller input to look for); None when the first wrong
     answer is to be shrunk (or the batch came back incomplete)."""
-    for i, (case, outcome) in enumerate(zip(cases, outcomes, strict=False)):
+    for i in range(judged, min(len(cases), len(outcomes))):
+        case, outcome = cases[i], outcomes[i]
         problem = judge_outcome(task, case, outcome, expected)
         if problem is None:
             continue

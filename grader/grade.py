@@ -163,13 +163,12 @@ def _grade_part(task: Task, part: Part, children: Children, expected: ReferenceA
         return PartResult(task.name, part.name, False, 0, child.kind, child.message)
     # One case first: code that fails at once (a stub) costs one call, not a batch.
     first = child.batch(cases[:1])
-    outcomes = first
-    probe = None if isinstance(first, Failed) else judge_batch(task, part, cases[:1], first, answers)
-    if not isinstance(first, Failed) and probe is not None and probe.passed and len(cases) > 1:
-        rest = child.batch(cases[1:])
-        outcomes = rest if isinstance(rest, Failed) else [*first, *rest]
-    if not isinstance(outcomes, Failed):
-        verdict = judge_batch(task, part, cases, outcomes, answers)
+    if not isinstance(first, Failed):
+        verdict = judge_batch(task, part, cases[:1], first, answers)
+        if verdict is not None and verdict.passed and len(cases) > 1:
+            rest = child.batch(cases[1:])
+            verdict = None if isinstance(rest, Failed) else \
+                judge_batch(task, part, cases, [*first, *rest], answers, judged=1)
         if verdict is not None:
             return verdict
     child = children.live()

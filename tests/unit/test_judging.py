@@ -123,3 +123,13 @@ def test_execute_reports_what_the_callee_did():
     two_outputs = TASKS["backprop.linear_backward"]
     linear = Case({n: np.ones((2, 2)) for n in ("dout", "x", "w")})
     assert execute(two_outputs, lambda dout, x, w: dout, linear).kind == Kind.STRUCTURE
+
+
+def test_judge_batch_skips_what_an_earlier_call_judged():
+    expected = CountingAnswers()
+    outcomes = [returned(softmax(c.arrays["z"])) for c in CASES]
+    result = judge_batch(SOFTMAX, PART, CASES, outcomes, expected, judged=1)
+    assert result.passed and result.examples == 3 and expected.calls == 2
+    outcomes[2] = Failed(Kind.EXIT, "called sys.exit(1)", fatal=True)
+    failed = judge_batch(SOFTMAX, PART, CASES, outcomes, CountingAnswers(), judged=1)
+    assert failed.kind == Kind.EXIT and failed.examples == 3 and failed.case is CASES[2]
