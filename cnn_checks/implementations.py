@@ -147,11 +147,12 @@ def in_process(package: str, task):
     """A `run(case)` for check_part that calls the implementation in this
     process (the project's tests and the students' public tests)."""
     from .execute import Failed, describe_import_error, execute, find_callable
+    from .kinds import Kind
 
     try:
         found = find_callable(load_module(package, task.module), task)
     except Exception as exc:  # the module itself is broken: every case fails the same way
-        found = Failed("import", describe_import_error(task.module, exc), fatal=True)
+        found = Failed(Kind.IMPORT, describe_import_error(task.module, exc), fatal=True)
 
     def run(case):
         return found if isinstance(found, Failed) else execute(task, found, case)

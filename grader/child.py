@@ -30,6 +30,7 @@ null_hypothesis.install()
 from cnn_checks.cases import Case, lay_out  # noqa: E402  (after the stand-in)
 from cnn_checks.execute import Failed, Returned, describe_import_error, execute, find_callable  # noqa: E402
 from cnn_checks.implementations import load_module, load_package  # noqa: E402
+from cnn_checks.kinds import Kind  # noqa: E402
 from cnn_checks.tasks import TASKS  # noqa: E402
 
 from .wire import readonly_inputs, recv_frame, send_frame  # noqa: E402
@@ -61,7 +62,7 @@ def load(request: dict, submission: str):
         package = load_package(Path(submission), name="submission")
         module = load_module(package, task.module)
     except BaseException as exc:  # SyntaxError, ImportError, SystemExit at import, ...
-        return task, Failed("import", describe_import_error(task.module, exc), fatal=True)
+        return task, Failed(Kind.IMPORT, describe_import_error(task.module, exc), fatal=True)
     return task, find_callable(module, task)
 
 
