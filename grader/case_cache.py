@@ -174,7 +174,7 @@ def _load(path: Path) -> Sequence[Case] | None:
         if any(np.dtype(dtype).hasobject for dtype, _, _ in specs.values()):
             return None
         cases = StoredCases(meta, specs, memoryview(data)[_HEAD.size + n:])
-        cases[0] if len(cases) else None  # noqa: B018 (a damaged file fails here, not later)
+        cases[0] if len(cases) else None  # a damaged file fails here, not later
         return cases
     except (OSError, KeyError, ValueError, TypeError, IndexError, struct.error):
         return None
