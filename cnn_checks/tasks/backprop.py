@@ -126,6 +126,10 @@ relu = Task(
              "results keep the input's dtype: np.maximum(x, 0) keeps it, np.maximum(x, 0.0) too; "
              "do not build the result with np.zeros(x.shape) (float64)"),
     ),
+    examples=(
+        Example(Case({"x": np.array([-2.0, 0.0, 3.0])}), [np.array([0.0, 0.0, 3.0])],
+                "the stub's example: negative entries become 0, the rest pass unchanged"),
+    ),
 )
 
 relu_backward = Task(
@@ -140,6 +144,11 @@ relu_backward = Task(
              "the inputs are float32",
              "results keep the input's dtype: multiply dout by a boolean mask or use "
              "np.where(x > 0, dout, 0)"),
+    ),
+    examples=(
+        Example(Case({"dout": np.array([1.0, 2.0, 3.0]), "x": np.array([-1.0, 0.0, 2.0])}),
+                [np.array([0.0, 0.0, 3.0])],
+                "the stub's example: the gradient passes where x > 0 (not at x = 0)"),
     ),
 )
 
@@ -197,6 +206,10 @@ tanh_backward = Task(
         Part("float32", elementwise_cases(dtype=FLOAT32, backward=True), "the inputs are float32",
              "results keep the input's dtype"),
     ),
+    examples=(
+        Example(Case({"dout": np.array([2.0]), "x": np.array([0.0])}), [np.array([2.0])],
+                "the stub's example: tanh'(0) = 1 passes dout unchanged"),
+    ),
 )
 
 leaky_relu = Task(
@@ -210,6 +223,11 @@ leaky_relu = Task(
         Part("float32", elementwise_cases(dtype=FLOAT32, zeros=True, slope=True),
              "the inputs are float32",
              "results keep the input's dtype: np.where(x > 0, x, slope * x) keeps it"),
+    ),
+    examples=(
+        Example(Case({"x": np.array([-2.0, 0.0, 3.0])}, {"slope": 0.1}),
+                [np.array([-0.2, 0.0, 3.0])],
+                "the stub's example: negative entries are scaled by the slope"),
     ),
 )
 
@@ -225,6 +243,12 @@ leaky_relu_backward = Task(
         Part("float32", elementwise_cases(dtype=FLOAT32, backward=True, zeros=True, slope=True),
              "the inputs are float32",
              "results keep the input's dtype: np.where(x > 0, dout, slope * dout) keeps it"),
+    ),
+    examples=(
+        Example(Case({"dout": np.array([1.0, 1.0, 1.0]), "x": np.array([-1.0, 0.0, 2.0])},
+                     {"slope": 0.1}),
+                [np.array([0.1, 0.1, 1.0])],
+                "the stub's example: the slope where x <= 0 (PyTorch's convention at 0), 1 elsewhere"),
     ),
 )
 
@@ -617,6 +641,11 @@ cross_entropy_backward = Task(
              "the inputs are float32",
              "results keep the dtype of logits (the integer target must not turn them into "
              "float64: np.eye(K)[target] is float64, cast it)"),
+    ),
+    examples=(
+        Example(Case({"logits": np.array([[0.0, 0.0]]), "target": np.array([1])}),
+                [np.array([[0.5, -0.5]])],
+                "the stub's example: p = [0.5, 0.5], minus 1 at the true class"),
     ),
 )
 
