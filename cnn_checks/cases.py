@@ -39,12 +39,21 @@ class Case:
         """A fresh copy of input `name`, laid out as the case says."""
         return lay_out(self.arrays[name], self.layout if layout else "contiguous")
 
+    @property
+    def small(self) -> bool:
+        """Few enough values to print them all (a shrunk case usually is)."""
+        return sum(a.size for a in self.arrays.values()) <= SMALL_VALUES
+
     def describe(self) -> str:
-        """One line a student can read: shapes, dtype and hyper-parameters."""
+        """One line a student can read: shapes (and values when the case is
+        small), dtype and hyper-parameters."""
         parts = []
+        small = self.small
         for name, a in self.arrays.items():
             if a.ndim == 0 or (a.size <= 4 and a.ndim == 1):
-                parts.append(f"{name}={np.array2string(a, precision=4)}")
+                parts.append(f"{name}={_values(a)}")
+            elif small:
+                parts.append(f"{name}{tuple(a.shape)}={_values(a)}")
             else:
                 parts.append(f"{name}{tuple(a.shape)}")
         parts += [f"{k}={_show(v)}" for k, v in self.params.items()]
@@ -53,6 +62,32 @@ class Case:
         if self.layout != "contiguous":
             extras.append(f"non-contiguous ({self.layout}) inputs")
         return f"{text}  [{'; '.join(extras)}]"
+
+
+#: at most this many values in all are printed (and pasted into a snippet)
+SMALL_VALUES = 64
+
+
+def _values(a: np.ndarray) -> str:
+    return np.array2string(np.asarray(a), precision=4, separator=", ", max_line_width=10**6)
+
+
+def snippet_arrays(case: Case) -> list[str]:
+    """Python lines that rebuild the case's input arrays exactly (values,
+    dtype and memory layout), or say that they are too many to print."""
+    if not case.small:
+        shapes = ", ".join(f"{n}{tuple(a.shape)}" for n, a in case.arrays.items())
+        return [f"# {shapes}: too many values to print; make arrays of these shapes"]
+    lines = ["import numpy as np"]
+    for name, a in case.arrays.items():
+        dtype = f"np.{np.dtype(a.dtype).name}"
+        lines.append(f"{name} = np.array({np.asarray(a).tolist()!r}, dtype={dtype})")
+        if case.layout == "fortran" and a.ndim > 1:
+            lines.append(f"{name} = np.asfortranarray({name})  # column-major, as graded")
+        elif case.layout == "strided" and a.ndim > 0:
+            lines.append(f"{name} = np.repeat({name}, 2, axis=-1)[..., ::2]  "
+                         f"# every other element of a wider array, as graded")
+    return lines
 
 
 def _show(value: Any) -> str:

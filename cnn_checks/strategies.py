@@ -21,6 +21,66 @@ FLOAT32 = np.dtype(np.float32)
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 layouts = st.sampled_from(LAYOUTS)
+#: the layouts of a part about memory layout: never C-contiguous
+NON_CONTIGUOUS = st.sampled_from(LAYOUTS[1:])
+
+#: One case in four is larger than the rest: "sides" (spatial sides up to
+#: LARGE_SIDE) or "channels" (batch and channels up to LARGE_CHANNELS). Code
+#: that is right only for the small sizes (a fixed-size buffer, a loop that
+#: stops at the third channel) fails those; Hypothesis shrinks them back to
+#: small sizes whenever the small ones fail too.
+LARGE_SIDE = 32
+LARGE_CHANNELS = 8
+sizes = st.sampled_from(("", "", "", "", "", "", "sides", "channels"))
+
+
+def layout_for(draw, vary: bool) -> str:
+    """The case's memory layout: C-contiguous unless the part is about layout."""
+    return draw(NON_CONTIGUOUS) if vary else "contiguous"
+
+
+def side(draw, minimum: int, size: str, extra: int = 6) -> int:
+    """A spatial side of at least `minimum`: up to `extra` more, or up to
+    LARGE_SIDE for a "sides" case."""
+    if size == "sides":
+        return draw(st.integers(max(minimum, LARGE_SIDE // 2 + 1), max(minimum, LARGE_SIDE)))
+    return minimum + draw(st.integers(0, extra))
+
+
+def count(draw, vary: bool, size: str, lo: int = 1, hi: int = 3) -> int:
+    """A batch or channel count: 1 unless the part varies it; up to
+    LARGE_CHANNELS for a "channels" case."""
+    if not vary:
+        return 1
+    return draw(st.integers(lo, LARGE_CHANNELS if size == "channels" else hi))
+
+
+# What a part's cases carry (Part.feature): predicates on a Case.
+
+def is_float32(case: Case) -> bool:
+    return case.dtype == FLOAT32
+
+
+def is_non_contiguous(case: Case) -> bool:
+    return case.layout != "contiguous"
+
+
+def has(name: str, test=lambda v: True):
+    """The case passes hyper-parameter `name` (or array `name`) and `test` holds for it."""
+    def feature(case: Case) -> bool:
+        if name in case.arrays:
+            return bool(test(case.arrays[name]))
+        return name in case.params and bool(test(case.params[name]))
+    return feature
+
+
+def any_above(limit: int):
+    """For an int or (h, w) hyper-parameter: some entry exceeds `limit`."""
+    return lambda v: max(as_pair(v)) > limit
+
+
+def distinct_pair(v) -> bool:
+    return isinstance(v, (tuple, list)) and len(v) == 2 and v[0] != v[1]
 
 
 def rng_arrays(seed: int, dtype, shapes: dict[str, Sequence[int]], scale: float = 1.0,

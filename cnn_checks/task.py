@@ -8,7 +8,68 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .cases import Case
+from .cases import Case, as_tuple, snippet_arrays
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How a task's function is called, declared once.
+
+    `positional` and `keywords` name the arguments in order. Each name is
+    looked up in the case's arrays first, then in its hyper-parameters. A
+    name ending in "?" is optional: as a positional argument it is None when
+    the case lacks it; as a keyword it is passed only when the case has it
+    (so that the function's default is what gets tested).
+    """
+
+    positional: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+
+    @staticmethod
+    def _lookup(name: str, arrays: Mapping[str, Any], params: Mapping[str, Any]):
+        key = name.rstrip("?")
+        if key in arrays:
+            return True, arrays[key]
+        if key in params:
+            return True, as_tuple(params[key])
+        if name.endswith("?"):
+            return False, None
+        raise KeyError(f"the case has no argument {key!r}")
+
+    def arguments(self, arrays: Mapping[str, Any], params: Mapping[str, Any]):
+        """(args, kwargs) for one call."""
+        args = [self._lookup(n, arrays, params)[1] for n in self.positional]
+        kwargs = {}
+        for n in self.keywords:
+            found, value = self._lookup(n, arrays, params)
+            if found:
+                kwargs[n.rstrip("?")] = value
+        return args, kwargs
+
+    def __call__(self, fn, arrays: Mapping[str, Any], params: Mapping[str, Any]):
+        args, kwargs = self.arguments(arrays, params)
+        return fn(*args, **kwargs)
+
+    def snippet(self, module: str, function: str, case: Case) -> list[str]:
+        """Python lines that make the case's inputs and call `function` on them."""
+        lines = [f"from {module} import {function}"] + snippet_arrays(case)
+        args = []
+        for n in self.positional:
+            key = n.rstrip("?")
+            if key in case.arrays:
+                args.append(key)
+            elif key in case.params:
+                args.append(repr(as_tuple(case.params[key])))
+            else:
+                args.append("None")
+        for n in self.keywords:
+            key = n.rstrip("?")
+            if key in case.arrays:
+                args.append(f"{key}={key}")
+            elif key in case.params:
+                args.append(f"{key}={as_tuple(case.params[key])!r}")
+        lines.append(f"print({function}({', '.join(args)}))")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -24,6 +85,9 @@ class Part:
     strategy: st.SearchStrategy
     condition: str
     advice: str
+    #: does a case carry the feature this part is about? (every case the
+    #: strategy draws does, shrunk counterexamples included)
+    feature: Callable[[Case], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +108,8 @@ class Task:
     """A function (or optimizer class) of the contract in SPEC.md.
 
     call(fn, arrays, params) calls the implementation `fn` with freshly
-    prepared input arrays and returns whatever it returned.
+    prepared input arrays and returns whatever it returned: a Signature
+    for plain functions (or any callable with a `snippet` method).
     oracle(arrays, params, device) computes the expected outputs with
     PyTorch in float64 from torch tensors on `device`.
     outputs names the returned values: one name for a single value, one per
@@ -70,6 +135,12 @@ class Task:
     @property
     def marker(self) -> str:
         return self.module
+
+    def snippet(self, case: Case) -> list[str]:
+        """Lines a student can paste into Python (in the folder of their
+        module files) to call their function on exactly this case."""
+        make = getattr(self.call, "snippet", None)
+        return make(self.module, self.function, case) if make else []
 
     def part(self, name: str) -> Part:
         for p in self.parts:

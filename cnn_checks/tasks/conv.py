@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy
-from ..strategies import FLOAT32, FLOAT64, as_pair, layouts, make_case, pair, seeds
-from ..task import Example, Part, Task
+from ..strategies import (FLOAT32, FLOAT64, any_above, as_pair, count, distinct_pair, has,
+                          is_float32, is_non_contiguous, layout_for, make_case, seeds, side, sizes)
+from ..task import Example, Part, Signature, Task
 
 # --------------------------------------------------------------------------
 # conv_output_size
@@ -17,16 +18,14 @@ from ..task import Example, Part, Task
 
 @st.composite
 def size_cases(draw, *, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    """Each varied hyper-parameter starts above its neutral value (stride 2,
+    padding 1, dilation 2), so that a shrunk case still has it."""
     k = draw(st.integers(1, 7))
     s = draw(st.integers(*stride))
     p = draw(st.integers(*padding))
     d = draw(st.integers(*dilation))
     n = max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 30))
     return Case({}, {"n": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d})
-
-
-def _call_size(fn, arrays, p):
-    return fn(p["n"], p["kernel_size"], stride=p["stride"], padding=p["padding"], dilation=p["dilation"])
 
 
 def _oracle_size(arrays, p, device):
@@ -37,15 +36,17 @@ def _oracle_size(arrays, p, device):
 
 
 conv_output_size = Task(
-    "conv", "conv_output_size", _call_size, _oracle_size,
+    "conv", "conv_output_size",
+    Signature(("n", "kernel_size"), ("stride", "padding", "dilation")), _oracle_size,
     parts=(
         Part("basic", size_cases(), "", "output size = n - k + 1 with stride 1 and no padding"),
-        Part("stride", size_cases(stride=(1, 4)), "stride > 1",
-             "divide by the stride and round down: floor((n + 2p - d*(k-1) - 1) / s) + 1"),
-        Part("padding", size_cases(padding=(0, 3)), "padding > 0",
-             "padding adds p on both sides: n + 2p"),
-        Part("dilation", size_cases(dilation=(1, 3)), "dilation > 1",
-             "a dilated kernel spans d*(k-1) + 1 inputs"),
+        Part("stride", size_cases(stride=(2, 4)), "stride > 1",
+             "divide by the stride and round down: floor((n + 2p - d*(k-1) - 1) / s) + 1",
+             has("stride", lambda v: v > 1)),
+        Part("padding", size_cases(padding=(1, 3)), "padding > 0",
+             "padding adds p on both sides: n + 2p", has("padding", lambda v: v > 0)),
+        Part("dilation", size_cases(dilation=(2, 3)), "dilation > 1",
+             "a dilated kernel spans d*(k-1) + 1 inputs", has("dilation", lambda v: v > 1)),
         Part("combined", size_cases(stride=(1, 4), padding=(0, 3), dilation=(1, 3)),
              "stride, padding and dilation are combined",
              "use floor((n + 2p - d*(k-1) - 1) / s) + 1 with integer division"),
@@ -70,44 +71,68 @@ conv_output_size = Task(
 # --------------------------------------------------------------------------
 
 @st.composite
-def conv_cases(draw, *, dtype=FLOAT64, stride=False, padding=False, dilation=False,
-               channels=False, bias=False, same=False):
-    """Cases for conv2d. Each flag lets one feature vary; everything else stays
-    at its simplest (one image, one channel, stride 1, no padding)."""
-    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    dh, dw_ = as_pair(draw(pair(1, 3))) if dilation else (1, 1)
+def conv_cases(draw, *, dtype=FLOAT64, nonsquare=False, stride=False, padding=False, same=False,
+               dilation=False, pairs=False, channels=False, bias=False, layout=False):
+    """Cases for conv2d. Each flag varies one feature on top of the simplest
+    case (one image, one channel, a square kernel, stride 1, no padding,
+    dilation 1, no bias, C-contiguous float64), and a varied feature never
+    takes its neutral value, so a shrunk counterexample still shows it:
+
+    nonsquare: KH != KW; stride: 2..3; padding: 1..2 (an int); same:
+    padding 'same' or 'valid'; dilation: 2..3 (with `same`: 'same' padding
+    of a dilated kernel); pairs: stride, padding and dilation as (h, w)
+    pairs with h != w; channels: batch, input and output channels 1..3, not
+    all 1; bias: a bias vector; layout: non-contiguous inputs.
+    """
+    size = draw(sizes)
+    kh = draw(st.integers(2 if padding else 1, 4))
+    kw = draw(st.integers(1, 4).filter(lambda v: v != kh)) if nonsquare else kh
+    if pairs:
+        sh, sw = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)).filter(lambda t: t[0] != t[1]))
+        dh, dw_ = draw(st.tuples(st.integers(1, 2), st.integers(1, 2)).filter(lambda t: t[0] != t[1]))
+    else:
+        sh = sw = draw(st.integers(2, 3)) if stride else 1
+        dh = dw_ = draw(st.integers(2, 3)) if dilation else 1
+    eh, ew = dh * (kh - 1) + 1, dw_ * (kw - 1) + 1
     if same:
-        pad = draw(st.sampled_from(["same", "valid"]))
-    elif padding:
-        pad = draw(pair(0, 3))
-    else:
-        pad = 0
-    if isinstance(pad, str):
+        pad = draw(st.sampled_from(["same", "valid"])) if not dilation else "same"
         ph = pw = 0
+    elif pairs:
+        # PyTorch refuses padding larger than the effective kernel's half; so do we.
+        ph, pw = draw(st.tuples(st.integers(0, eh // 2), st.integers(0, ew // 2)))
+        pad = (ph, pw)
+    elif padding:
+        ph = pw = pad = min(draw(st.integers(1, 2)), eh // 2)
     else:
-        ph, pw = as_pair(pad)
-    # PyTorch refuses padding larger than the effective kernel's half; so do we.
-    ph, pw = min(ph, (dh * (kh - 1) + 1) // 2), min(pw, (dw_ * (kw - 1) + 1) // 2)
-    if not isinstance(pad, str):
-        pad = (ph, pw) if isinstance(pad, tuple) else ph if ph == pw else (ph, pw)
-    sh, sw = as_pair(draw(pair(1, 3))) if stride else (1, 1)
-    n = draw(st.integers(1, 3)) if channels else 1
-    c_in = draw(st.integers(1, 3)) if channels else 1
-    c_out = draw(st.integers(1, 3)) if channels else 1
-    min_h = max(1, dh * (kh - 1) + 1 - 2 * ph)
-    min_w = max(1, dw_ * (kw - 1) + 1 - 2 * pw)
-    H, W = min_h + draw(st.integers(0, 5)), min_w + draw(st.integers(0, 5))
+        ph = pw = pad = 0
+    n = count(draw, channels, size)
+    c_in = count(draw, channels, size)
+    c_out = count(draw, channels or bias, size)
+    if channels and n == c_in == c_out == 1:
+        c_in = 2
+    H = side(draw, max(1, eh - 2 * ph), size)
+    W = side(draw, max(1, ew - 2 * pw), size)
     shapes = {"x": (n, c_in, H, W), "w": (c_out, c_in, kh, kw)}
     if bias:
         shapes["b"] = (c_out,)
-    params = {"stride": (sh, sw) if sh != sw else sh, "padding": pad,
-              "dilation": (dh, dw_) if dh != dw_ else dh}
-    return make_case(draw(seeds), dtype, shapes, params, draw(layouts))
+    params = {"stride": (sh, sw) if pairs else sh, "padding": pad,
+              "dilation": (dh, dw_) if pairs else dh}
+    return make_case(draw(seeds), dtype, shapes, params, layout_for(draw, layout))
 
 
-def _call_conv(fn, arrays, p):
-    return fn(arrays["x"], arrays["w"], arrays.get("b"), stride=as_tuple(p["stride"]),
-              padding=as_tuple(p["padding"]), dilation=as_tuple(p["dilation"]))
+def _combined(**flags):
+    """The combined part: every feature at once (with int hyper-parameters)."""
+    return conv_cases(stride=True, padding=True, dilation=True, channels=True, bias=True, **flags)
+
+
+def _nonsquare_kernel(case: Case) -> bool:
+    kh, kw = case.arrays["w"].shape[2:]
+    return kh != kw
+
+
+def _several(case: Case) -> bool:
+    x, w = case.arrays["x"], case.arrays["w"]
+    return max(x.shape[0], x.shape[1], w.shape[0]) > 1
 
 
 def _oracle_conv(arrays, p, device):
@@ -137,33 +162,48 @@ _SHARPEN_IMG = [[105, 102, 100, 97, 96], [103, 99, 103, 101, 102], [101, 98, 104
                 [99, 101, 106, 104, 99], [104, 104, 104, 100, 98]]
 
 conv2d = Task(
-    "conv", "conv2d", _call_conv, _oracle_conv,
+    "conv", "conv2d", Signature(("x", "w", "b?"), ("stride", "padding", "dilation")), _oracle_conv,
     parts=(
         Part("basic", conv_cases(), "",
              "slide the kernel over the input and take dot products (cross-correlation: no "
              "kernel flip); output size is H - KH + 1 by W - KW + 1"),
+        Part("nonsquare", conv_cases(nonsquare=True), "the kernel is not square (KH != KW)",
+             "take KH from w.shape[2] and KW from w.shape[3]: rows use KH, columns KW; the "
+             "output is (H - KH + 1) by (W - KW + 1)", _nonsquare_kernel),
         Part("stride", conv_cases(stride=True), "stride > 1",
              "window (i, j) starts at row i*stride_h and column j*stride_w; output size "
-             "floor((H - KH) / stride) + 1"),
+             "floor((H - KH) / stride) + 1", has("stride", any_above(1))),
         Part("padding", conv_cases(padding=True), "padding > 0",
              "pad with zeros first (ph rows top and bottom, pw columns left and right), then "
-             "convolve the padded image"),
+             "convolve the padded image", has("padding", lambda v: max(as_pair(v)) > 0)),
         Part("same", conv_cases(same=True), "padding is 'same' or 'valid'",
              "'same' pads (k-1)//2 before and the rest after: with an even kernel the extra "
-             "row/column goes bottom/right, as PyTorch does"),
+             "row/column goes bottom/right, as PyTorch does; 'valid' means no padding",
+             has("padding", lambda v: isinstance(v, str))),
         Part("dilation", conv_cases(dilation=True), "dilation > 1",
              "kernel tap (k, l) reads input row i*stride + k*dilation (not i*stride + k); the "
-             "kernel spans dilation*(K-1) + 1 inputs"),
+             "kernel spans dilation*(K-1) + 1 inputs", has("dilation", any_above(1))),
+        Part("same dilated", conv_cases(same=True, dilation=True),
+             "padding is 'same' and dilation > 1",
+             "'same' pads the dilated kernel's span: dilation*(K-1) in all, "
+             "dilation*(K-1)//2 before and the rest after (not (K-1)//2)",
+             lambda c: c.params["padding"] == "same" and max(as_pair(c.params["dilation"])) > 1),
+        Part("pairs", conv_cases(pairs=True), "stride, padding and dilation are (h, w) pairs",
+             "the first number of each pair is for the rows (height), the second for the "
+             "columns (width)", has("stride", distinct_pair)),
         Part("channels", conv_cases(channels=True), "batch or channel sizes exceed 1",
              "each output channel sums over every input channel; weights are "
-             "(C_out, C_in, KH, KW); keep the batch axis separate"),
-        Part("bias", conv_cases(bias=True, channels=True), "a bias is given",
-             "add b[c_out] to every position of output channel c_out"),
-        Part("combined", conv_cases(stride=True, padding=True, dilation=True, channels=True,
-                                    bias=True), "stride, padding, dilation, channels and bias are combined",
+             "(C_out, C_in, KH, KW); keep the batch axis separate", _several),
+        Part("bias", conv_cases(bias=True), "a bias is given",
+             "add b[c_out] to every position of output channel c_out", has("b")),
+        Part("combined", _combined(), "stride, padding, dilation, channels and bias are combined",
              "compute the output size with padding, dilation and stride together"),
-        Part("float32", conv_cases(dtype=FLOAT32, channels=True, bias=True), "the inputs are float32",
-             "results keep the input's dtype: allocate with dtype=x.dtype"),
+        Part("non-contiguous", conv_cases(layout=True), "the inputs are non-contiguous arrays",
+             "do not assume C-contiguous memory (as_strided with hand-made strides, x.data, "
+             "in-place reshapes): index and slice the arrays, or np.ascontiguousarray them first",
+             is_non_contiguous),
+        Part("float32", conv_cases(dtype=FLOAT32), "the inputs are float32",
+             "results keep the input's dtype: allocate with dtype=x.dtype", is_float32),
     ),
     examples=(
         Example(_single([[4, 5, 8, 7], [1, 8, 8, 8], [3, 6, 6, 4], [6, 5, 7, 8]],

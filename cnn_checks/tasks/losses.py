@@ -6,20 +6,21 @@ from hypothesis import strategies as st
 
 from ..cases import Case
 from ..oracle import tensors, to_numpy, torch_precise
-from ..strategies import FLOAT32, FLOAT64, layouts, seeds
-from ..task import Example, Part, Task
+from ..strategies import (FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for,
+                          seeds, sizes)
+from ..task import Example, Part, Signature, Task
 
 #: |logits| stay within this bound (SPEC: finite for |z| up to 1e4)
 LARGE = 1e4
 
 
 def _logits(rng: np.random.Generator, shape, large: bool) -> np.ndarray:
-    """Normal scores; with `large`, scores around a random offset in
-    [-1e4, 1e4] with a spread of 1, 100 or 1e4, clipped to +-1e4: a plain
+    """Normal scores; with `large`, scores around a random offset of
+    magnitude 200 to 1e4 with a spread of 1, 100 or 1e4, clipped to +-1e4: a plain
     exp() overflows (offset > 710) or underflows every entry (offset < -745)."""
     if not large:
         return rng.standard_normal(shape) * 3.0
-    offset = rng.uniform(-LARGE, LARGE)
+    offset = rng.choice([-1.0, 1.0]) * rng.uniform(200.0, LARGE)
     spread = rng.choice([1.0, 100.0, LARGE])
     return np.clip(offset + spread * rng.standard_normal(shape), -LARGE, LARGE)
 
@@ -29,25 +30,28 @@ def _logits(rng: np.random.Generator, shape, large: bool) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 @st.composite
-def softmax_cases(draw, *, dtype=FLOAT64, axis=False, large=False):
+def softmax_cases(draw, *, dtype=FLOAT64, axis=False, large=False, layout=False):
     """(N, K) scores along axis -1 (the default, not passed); with `axis`,
-    1-D to 4-D inputs and an explicit axis, positive or negative."""
+    1-D to 4-D inputs and an explicit axis, positive or negative. A larger
+    case has up to 8 rows of up to 32 scores."""
+    big = draw(sizes) != ""
     params = {}
     if axis:
         ndim = draw(st.integers(1, 4))
         shape = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
         params["axis"] = draw(st.integers(-ndim, ndim - 1))
     else:
-        shape = (draw(st.integers(1, 4)), draw(st.integers(2, 6)))
+        shape = (draw(st.integers(1, 8 if big else 4)), draw(st.integers(2, 32 if big else 6)))
     rng = np.random.default_rng(draw(seeds))
     z = _logits(rng, shape, large).astype(dtype)
-    return Case({"z": z}, params, draw(layouts))
+    return Case({"z": z}, params, layout_for(draw, layout))
 
 
-def _call_softmax(fn, arrays, p):
-    if "axis" in p:
-        return fn(arrays["z"], axis=p["axis"])
-    return fn(arrays["z"])
+SOFTMAX_CALL = Signature(("z",), ("axis?",))
+
+
+def _large(name: str):
+    return has(name, lambda a: np.max(np.abs(a)) > 100 or np.ptp(a) > 100)
 
 
 def _oracle(name):
@@ -69,7 +73,7 @@ def _z(*rows) -> Case:
 
 
 softmax = Task(
-    "losses", "softmax", _call_softmax, _oracle("softmax"),
+    "losses", "softmax", SOFTMAX_CALL, _oracle("softmax"),
     parts=(
         Part("basic", softmax_cases(), "",
              "softmax(z)_j = exp(z_j) / sum_l exp(z_l) along the last axis (the default "
@@ -77,11 +81,15 @@ softmax = Task(
         Part("axis", softmax_cases(axis=True), "an explicit axis is given (1-D to 4-D inputs, "
                                                "negative axes too)",
              "reduce along `axis` with keepdims=True (np.max(z, axis=axis, keepdims=True), "
-             "np.sum(..., axis=axis, keepdims=True)) so that broadcasting lines up for any axis"),
-        Part("large", softmax_cases(large=True), "|z| is large (up to 1e4)", _STABLE),
+             "np.sum(..., axis=axis, keepdims=True)) so that broadcasting lines up for any axis",
+             has("axis")),
+        Part("large", softmax_cases(large=True), "|z| is large (up to 1e4)", _STABLE, _large("z")),
+        Part("non-contiguous", softmax_cases(layout=True), "the inputs are non-contiguous arrays",
+             "do not assume C-contiguous memory: use NumPy's reductions along the axis",
+             is_non_contiguous),
         Part("float32", softmax_cases(dtype=FLOAT32), "the inputs are float32",
              "results keep the input's dtype: do not force float64 (np.float64(...), "
-             "dtype=float) anywhere"),
+             "dtype=float) anywhere", is_float32),
     ),
     examples=(
         Example(Case({"z": np.log(_P)[None]}), [_P[None]],
@@ -96,19 +104,23 @@ softmax = Task(
 )
 
 log_softmax = Task(
-    "losses", "log_softmax", _call_softmax, _oracle("log_softmax"),
+    "losses", "log_softmax", SOFTMAX_CALL, _oracle("log_softmax"),
     parts=(
         Part("basic", softmax_cases(), "",
              "log_softmax(z)_j = z_j - log(sum_l exp(z_l)) along the last axis (the default "
              "axis=-1)"),
         Part("axis", softmax_cases(axis=True), "an explicit axis is given (1-D to 4-D inputs, "
                                                "negative axes too)",
-             "reduce along `axis` with keepdims=True so that broadcasting lines up for any axis"),
+             "reduce along `axis` with keepdims=True so that broadcasting lines up for any axis",
+             has("axis")),
         Part("large", softmax_cases(large=True), "|z| is large (up to 1e4)",
              "compute z - m - log(sum(exp(z - m))) with m = max z (the log-sum-exp trick); "
-             "log(softmax(z)) gives log(0) = -inf when a probability underflows"),
+             "log(softmax(z)) gives log(0) = -inf when a probability underflows", _large("z")),
+        Part("non-contiguous", softmax_cases(layout=True), "the inputs are non-contiguous arrays",
+             "do not assume C-contiguous memory: use NumPy's reductions along the axis",
+             is_non_contiguous),
         Part("float32", softmax_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype: do not force float64 anywhere"),
+             "results keep the input's dtype: do not force float64 anywhere", is_float32),
     ),
     examples=(
         Example(Case({"z": np.log(_P)[None]}), [np.array([[-0.4155, -1.4271, -2.3026]])],
@@ -125,11 +137,13 @@ log_softmax = Task(
 # --------------------------------------------------------------------------
 
 @st.composite
-def ce_cases(draw, *, dtype=FLOAT64, reductions=("mean",), probabilities=False, large=False):
+def ce_cases(draw, *, dtype=FLOAT64, reductions=("mean",), probabilities=False, large=False,
+             layout=False):
     """logits (N, K) and a target: int64 class indices (N,) or, with
     `probabilities`, rows of probabilities (N, K) that sum to 1. The
     reduction is not passed when it is the only choice "mean" (the default)."""
-    n, k = draw(st.integers(1, 5)), draw(st.integers(2, 6))
+    big = draw(sizes) != ""
+    n, k = draw(st.integers(1, 8 if big else 5)), draw(st.integers(2, 32 if big else 6))
     reduction = draw(st.sampled_from(reductions))
     rng = np.random.default_rng(draw(seeds))
     logits = _logits(rng, (n, k), large).astype(dtype)
@@ -140,13 +154,7 @@ def ce_cases(draw, *, dtype=FLOAT64, reductions=("mean",), probabilities=False, 
     else:
         target = rng.integers(0, k, size=n).astype(np.int64)
     params = {} if reductions == ("mean",) else {"reduction": reduction}
-    return Case({"logits": logits, "target": target}, params, draw(layouts))
-
-
-def _call_ce(fn, arrays, p):
-    if "reduction" in p:
-        return fn(arrays["logits"], arrays["target"], reduction=p["reduction"])
-    return fn(arrays["logits"], arrays["target"])
+    return Case({"logits": logits, "target": target}, params, layout_for(draw, layout))
 
 
 def _oracle_ce(arrays, p, device):
@@ -171,7 +179,7 @@ def _ce(logits, target, reduction=None) -> Case:
 _ROUNDED = (1e-3, 1e-4)
 
 cross_entropy = Task(
-    "losses", "cross_entropy", _call_ce, _oracle_ce,
+    "losses", "cross_entropy", Signature(("logits", "target"), ("reduction?",)), _oracle_ce,
     parts=(
         Part("basic", ce_cases(), "",
              "loss_n = -log softmax(logits_n)[target_n] (natural log), and the default "
@@ -179,19 +187,23 @@ cross_entropy = Task(
         Part("reductions", ce_cases(reductions=("sum", "none")),
              "reduction is 'sum' or 'none'",
              "'sum' adds the N per-sample losses (a scalar); 'none' returns the (N,) vector "
-             "of per-sample losses"),
-        Part("probabilities", ce_cases(reductions=("mean", "sum", "none"), probabilities=True),
+             "of per-sample losses", has("reduction")),
+        Part("probabilities", ce_cases(probabilities=True),
              "the target holds probabilities (N, K) instead of class indices",
              "with a (N, K) target, loss_n = -sum_k target[n, k] * log_softmax(logits_n)_k; "
              "'mean' still divides by N (not by N*K); class indices are the one-hot case "
-             "(np.arange(K)[None, :] == target[:, None])"),
+             "(np.arange(K)[None, :] == target[:, None])",
+             has("target", lambda t: t.ndim == 2)),
         Part("large", ce_cases(large=True), "|logits| is large (up to 1e4)",
              "use log_softmax (z - max z - log(sum(exp(z - max z)))), not log(softmax(z)): a "
-             "probability that underflows to 0 gives log(0) = -inf"),
+             "probability that underflows to 0 gives log(0) = -inf", _large("logits")),
+        Part("non-contiguous", ce_cases(layout=True), "the inputs are non-contiguous arrays",
+             "do not assume C-contiguous memory: index with NumPy (logits[np.arange(N), "
+             "target]) rather than through x.data or hand-made strides", is_non_contiguous),
         Part("float32", ce_cases(dtype=FLOAT32, reductions=("mean", "sum", "none")),
              "the inputs are float32",
              "results keep the logits' dtype: a float32 scalar for 'mean' and 'sum' "
-             "(np.sum of a float32 array is one), a float32 (N,) array for 'none'"),
+             "(np.sum of a float32 array is one), a float32 (N,) array for 'none'", is_float32),
     ),
     examples=(
         Example(_ce([[0.66, 0.24, 0.10]], [0]), [0.4155],

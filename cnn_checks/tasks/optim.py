@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy, torch_precise
-from ..strategies import FLOAT32, FLOAT64, layouts, param, seeds
-from ..task import Example, Part, Task
+from ..cases import snippet_arrays
+from ..strategies import (FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, param,
+                          seeds, sizes)
+from ..task import Example, Part, Signature, Task
 
 N_PARAMS = 2
 OUTPUTS = tuple(f"p{i}" for i in range(N_PARAMS))
@@ -34,12 +36,14 @@ def _rounded(lo: float, hi: float, digits: int = 4) -> st.SearchStrategy:
 
 
 @st.composite
-def optim_cases(draw, *, dtype=FLOAT64, **hyper: st.SearchStrategy):
+def optim_cases(draw, *, dtype=FLOAT64, layout=False, **hyper: st.SearchStrategy):
     """Two parameters (p0 with 1-4 axes, p1 1-D), 3 to 6 steps of gradients,
-    and the hyper-parameters drawn from `hyper` (none: PyTorch's defaults)."""
+    and the hyper-parameters drawn from `hyper` (none: PyTorch's defaults).
+    A larger case has axes of up to 8."""
+    hi = 8 if draw(sizes) else 4
     ndim = draw(st.integers(1, 4))
-    shapes = {"p0": tuple(draw(st.integers(1, 4)) for _ in range(ndim)),
-              "p1": (draw(st.integers(1, 5)),)}
+    shapes = {"p0": tuple(draw(st.integers(1, hi)) for _ in range(ndim)),
+              "p1": (draw(st.integers(1, hi + 1)),)}
     steps = draw(st.integers(3, 6))
     for s in range(steps):
         for i in range(N_PARAMS):
@@ -48,19 +52,35 @@ def optim_cases(draw, *, dtype=FLOAT64, **hyper: st.SearchStrategy):
     arrays = {n: rng.standard_normal(shape).astype(dtype) for n, shape in shapes.items()}
     params = {name: param(draw(strategy)) for name, strategy in hyper.items()}
     params["steps"] = steps
-    return Case(arrays, params, draw(layouts))
+    return Case(arrays, params, layout_for(draw, layout))
 
 
 def _hyper(p) -> dict:
     return {k: as_tuple(v) for k, v in p.items() if k != "steps"}
 
 
-def _call_optim(cls, arrays, p):
-    params = [arrays[n] for n in OUTPUTS]
-    opt = cls(list(params), **_hyper(p))          # a copy of the list: rebinding shows
-    for s in range(p["steps"]):
-        opt.step([arrays[f"g{s}_{i}"] for i in range(N_PARAMS)])
-    return tuple(params)
+class OptimizerCall:
+    """Build the optimizer on the case's parameters, step it with each
+    step's gradients, and return the very parameter arrays handed over."""
+
+    def __call__(self, cls, arrays, p):
+        params = [arrays[n] for n in OUTPUTS]
+        opt = cls(list(params), **_hyper(p))          # a copy of the list: rebinding shows
+        for s in range(p["steps"]):
+            opt.step([arrays[f"g{s}_{i}"] for i in range(N_PARAMS)])
+        return tuple(params)
+
+    def snippet(self, module: str, name: str, case: Case) -> list[str]:
+        hyper = ", ".join(f"{k}={v!r}" for k, v in _hyper(case.params).items())
+        grads = ", ".join(f"[g{s}_0, g{s}_1]" for s in range(case.params["steps"]))
+        return [f"from {module} import {name}"] + snippet_arrays(case) + [
+            f"opt = {name}([p0, p1]{', ' if hyper else ''}{hyper})",
+            f"for grads in [{grads}]:",
+            "    opt.step(grads)",
+            "print(p0, p1)"]
+
+
+_call_optim = OptimizerCall()
 
 
 def _oracle_optim(name):
@@ -100,23 +120,30 @@ SGD = Task(
         Part("basic", optim_cases(), "",
              f"p -= lr * g with PyTorch's defaults (SGD(params): lr=0.001, momentum=0, "
              f"weight_decay=0, nesterov=False); {IN_PLACE}"),
-        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("p -= lr * g with the given lr")),
-        Part("momentum", optim_cases(lr=lrs, momentum=momenta), "momentum > 0",
+        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("p -= lr * g with the given lr"), has("lr")),
+        Part("momentum", optim_cases(momentum=momenta), "momentum > 0",
              _advice("buf = momentum * buf + g (buf starts at 0, one buffer per parameter, "
-                     "no (1 - momentum) factor on g), then p -= lr * buf")),
-        Part("nesterov", optim_cases(lr=lrs, momentum=momenta, nesterov=st.just(True)),
+                     "no (1 - momentum) factor on g), then p -= lr * buf"), has("momentum")),
+        Part("nesterov", optim_cases(momentum=momenta, nesterov=st.just(True)),
              "nesterov=True",
              _advice("Nesterov: buf = momentum * buf + g as usual, then step along "
-                     "g + momentum * buf: p -= lr * (g + momentum * buf)")),
-        Part("weight_decay", optim_cases(lr=lrs, momentum=st.sampled_from([0.0, 0.9]),
-                                         weight_decay=decays),
+                     "g + momentum * buf: p -= lr * (g + momentum * buf)"), has("nesterov")),
+        Part("weight_decay", optim_cases(weight_decay=decays),
              "weight_decay > 0",
              _advice("weight decay is added to the gradient first, g = g + weight_decay * p "
                      "(a new array: never modify the gradients handed to step), and the rest "
-                     "uses that g, momentum buffer included")),
-        Part("float32", optim_cases(dtype=FLOAT32, lr=lrs, momentum=momenta), "the inputs are float32",
+                     "uses that g, momentum buffer included"), has("weight_decay")),
+        Part("combined", optim_cases(lr=lrs, momentum=momenta, weight_decay=decays),
+             "lr, momentum and weight_decay are combined",
+             _advice("g = g + weight_decay * p first, then buf = momentum * buf + g, then "
+                     "p -= lr * buf")),
+        Part("non-contiguous", optim_cases(layout=True), "the parameters and gradients are "
+             "non-contiguous arrays",
+             _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
+                     "never rebuild p from p.data or a flattened copy"), is_non_contiguous),
+        Part("float32", optim_cases(dtype=FLOAT32), "the inputs are float32",
              _advice("float32 parameters stay float32: in-place updates keep the dtype; create "
-                     "buffers with np.zeros_like(p)")),
+                     "buffers with np.zeros_like(p)"), is_float32),
     ),
     examples=(
         Example(_optim_case([[0.5, -0.2], [0.1, 0.4]], [0.3],
@@ -136,15 +163,19 @@ Adagrad = Task(
         Part("basic", optim_cases(), "",
              f"r += g * g (r starts at 0); p -= lr * g / (sqrt(r) + eps) with PyTorch's "
              f"defaults lr=0.01, eps=1e-10; {IN_PLACE}"),
-        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr")),
-        Part("eps", optim_cases(lr=lrs, eps=epsilons), "eps is large enough to matter",
+        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr"), has("lr")),
+        Part("eps", optim_cases(eps=epsilons), "eps is large enough to matter",
              _advice("eps is added after the square root: sqrt(r) + eps, not sqrt(r + eps) "
-                     "(lecture 000 puts it inside; PyTorch and lecture 004 outside)")),
-        Part("weight_decay", optim_cases(lr=lrs, weight_decay=decays), "weight_decay > 0",
+                     "(lecture 000 puts it inside; PyTorch and lecture 004 outside)"), has("eps")),
+        Part("weight_decay", optim_cases(weight_decay=decays), "weight_decay > 0",
              _advice("add weight_decay * p to the gradient first, and accumulate the square "
-                     "of that sum")),
-        Part("float32", optim_cases(dtype=FLOAT32, lr=lrs), "the inputs are float32",
-             _advice("float32 parameters stay float32: create the state with np.zeros_like(p)")),
+                     "of that sum"), has("weight_decay")),
+        Part("non-contiguous", optim_cases(layout=True), "the parameters and gradients are "
+             "non-contiguous arrays",
+             _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
+                     "never rebuild p from p.data or a flattened copy"), is_non_contiguous),
+        Part("float32", optim_cases(dtype=FLOAT32), "the inputs are float32",
+             _advice("float32 parameters stay float32: create the state with np.zeros_like(p)"), is_float32),
     ),
     examples=(
         Example(_optim_case([1.0, -1.0], [0.5], [([3.0, -4.0], [2.0]), ([4.0, 3.0], [0.0])],
@@ -161,22 +192,25 @@ RMSprop = Task(
         Part("basic", optim_cases(), "",
              f"v = alpha * v + (1 - alpha) * g * g (v starts at 0); p -= lr * g / "
              f"(sqrt(v) + eps) with PyTorch's defaults lr=0.01, alpha=0.99, eps=1e-8; {IN_PLACE}"),
-        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr")),
-        Part("alpha", optim_cases(lr=lrs, alpha=_rounded(0.5, 0.999)), "alpha is given",
+        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr"), has("lr")),
+        Part("alpha", optim_cases(alpha=_rounded(0.5, 0.999)), "alpha is given",
              _advice("alpha weighs the old average: v = alpha * v + (1 - alpha) * g * g, an "
-                     "average of the squared gradients, not of their running sum")),
-        Part("eps", optim_cases(lr=lrs, eps=epsilons), "eps is large enough to matter",
+                     "average of the squared gradients, not of their running sum"), has("alpha")),
+        Part("eps", optim_cases(eps=epsilons), "eps is large enough to matter",
              _advice("eps is added after the square root: sqrt(v) + eps, not sqrt(v + eps) "
-                     "(the lectures put it inside)")),
-        Part("momentum", optim_cases(lr=lrs, momentum=momenta), "momentum > 0",
+                     "(the lectures put it inside)"), has("eps")),
+        Part("momentum", optim_cases(momentum=momenta), "momentum > 0",
              _advice("with momentum: buf = momentum * buf + g / (sqrt(v) + eps) (buf starts at "
-                     "0), then p -= lr * buf")),
-        Part("weight_decay", optim_cases(lr=lrs, weight_decay=decays), "weight_decay > 0",
+                     "0), then p -= lr * buf"), has("momentum")),
+        Part("weight_decay", optim_cases(weight_decay=decays), "weight_decay > 0",
              _advice("add weight_decay * p to the gradient first, and average the square of "
-                     "that sum")),
-        Part("float32", optim_cases(dtype=FLOAT32, lr=lrs, momentum=st.sampled_from([0.0, 0.9])),
-             "the inputs are float32",
-             _advice("float32 parameters stay float32: create the state with np.zeros_like(p)")),
+                     "that sum"), has("weight_decay")),
+        Part("non-contiguous", optim_cases(layout=True), "the parameters and gradients are "
+             "non-contiguous arrays",
+             _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
+                     "never rebuild p from p.data or a flattened copy"), is_non_contiguous),
+        Part("float32", optim_cases(dtype=FLOAT32), "the inputs are float32",
+             _advice("float32 parameters stay float32: create the state with np.zeros_like(p)"), is_float32),
     ),
     examples=(
         Example(_optim_case([1.0, -1.0], [0.5], [([2.0, -0.5], [1.0])], lr=0.01, alpha=0.99, eps=0.0),
@@ -193,19 +227,23 @@ Adam = Task(
              f"t += 1 (t starts at 0, so the first step has t = 1); m = b1 m + (1-b1) g; "
              f"v = b2 v + (1-b2) g^2; p -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) "
              f"+ eps), with PyTorch's defaults lr=0.001, betas=(0.9, 0.999), eps=1e-8; {IN_PLACE}"),
-        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr")),
-        Part("betas", optim_cases(lr=lrs, betas=st.tuples(_rounded(0.5, 0.95), _rounded(0.9, 0.9999))),
+        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr"), has("lr")),
+        Part("betas", optim_cases(betas=st.tuples(_rounded(0.5, 0.95), _rounded(0.9, 0.9999))),
              "betas is given",
              _advice("betas = (b1, b2): b1 for the gradient average m, b2 for the squared-"
-                     "gradient average v, and both bias corrections use the power t")),
-        Part("eps", optim_cases(lr=lrs, eps=epsilons), "eps is large enough to matter",
+                     "gradient average v, and both bias corrections use the power t"), has("betas")),
+        Part("eps", optim_cases(eps=epsilons), "eps is large enough to matter",
              _advice("eps is added after the square root of the bias-corrected v: "
-                     "sqrt(v / (1 - b2**t)) + eps, not sqrt(v + eps)")),
-        Part("weight_decay", optim_cases(lr=lrs, weight_decay=decays), "weight_decay > 0",
+                     "sqrt(v / (1 - b2**t)) + eps, not sqrt(v + eps)"), has("eps")),
+        Part("weight_decay", optim_cases(weight_decay=decays), "weight_decay > 0",
              _advice("Adam's weight_decay adds weight_decay * p to the gradient before m and v "
-                     "(L2 regularization, not AdamW's decoupled decay)")),
-        Part("float32", optim_cases(dtype=FLOAT32, lr=lrs), "the inputs are float32",
-             _advice("float32 parameters stay float32: create m and v with np.zeros_like(p)")),
+                     "(L2 regularization, not AdamW's decoupled decay)"), has("weight_decay")),
+        Part("non-contiguous", optim_cases(layout=True), "the parameters and gradients are "
+             "non-contiguous arrays",
+             _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
+                     "never rebuild p from p.data or a flattened copy"), is_non_contiguous),
+        Part("float32", optim_cases(dtype=FLOAT32), "the inputs are float32",
+             _advice("float32 parameters stay float32: create m and v with np.zeros_like(p)"), is_float32),
     ),
     examples=(
         Example(_optim_case([1.0, -1.0], [0.5], [([2.0, -0.5], [1e-3])], lr=0.1, eps=0.0),
@@ -233,10 +271,6 @@ def anneal_cases(draw, *, start=False, large=False):
     return Case({}, {"alpha": alpha, "eps": eps, "t": t})
 
 
-def _call_anneal(fn, arrays, p):
-    return fn(p["alpha"], p["eps"], p["t"])
-
-
 def _oracle_anneal(arrays, p, device):
     torch = torch_precise()
     alpha = torch.tensor(p["alpha"], dtype=torch.float64, device=device)
@@ -249,7 +283,7 @@ def _anneal(alpha, eps, t) -> Case:
 
 
 annealed_lr = Task(
-    "optim", "annealed_lr", _call_anneal, _oracle_anneal,
+    "optim", "annealed_lr", Signature(("alpha", "eps", "t")), _oracle_anneal,
     parts=(
         Part("basic", anneal_cases(), "",
              "alpha(t) = alpha / (eps + t): divide by the sum eps + t, return a float"),

@@ -6,8 +6,9 @@ from hypothesis import strategies as st
 
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy
-from ..strategies import FLOAT32, FLOAT64, layouts, make_case, seeds
-from ..task import Example, Part, Task
+from ..strategies import (FLOAT32, FLOAT64, as_pair, count, distinct_pair, has, is_float32,
+                          is_non_contiguous, layout_for, make_case, seeds, side, sizes)
+from ..task import Example, Part, Signature, Task
 
 # --------------------------------------------------------------------------
 # max_pool2d, avg_pool2d, min_pool2d
@@ -20,44 +21,56 @@ def _int_or_pair(h: int, w: int, nonsquare: bool):
 
 @st.composite
 def pool_cases(draw, *, dtype=FLOAT64, stride=False, padding=False, nonsquare=False,
-               channels=False):
-    """Cases for the windowed poolings. Each flag lets one feature vary;
-    everything else stays at its simplest: one image, one channel, a square
-    kernel, stride and padding not passed (stride defaults to kernel_size).
+               pairs=False, channels=False, layout=False):
+    """Cases for the windowed poolings. Each flag varies one feature on top
+    of the simplest case: one image, one channel, a square kernel, stride
+    and padding not passed (stride defaults to kernel_size), C-contiguous
+    float64.
 
-    stride: None (passed explicitly) or 1..4, so windows may overlap
-    (kernel > stride), leave gaps (kernel < stride), or not divide the input.
-    padding: 0 .. kernel//2 per axis (PyTorch refuses more).
-    nonsquare: kernel, stride and padding are (h, w) pairs.
+    stride: given, None or 1..4, so windows may overlap (kernel > stride),
+    leave gaps (kernel < stride), or not divide the input.
+    padding: 1 .. kernel//2 (PyTorch refuses more), stride not passed.
+    nonsquare: an (h, w) kernel with h != w.
+    pairs: (h, w) kernel, stride (h != w) and padding pairs.
     """
-    lo_k = 2 if padding else 1
-    kh = draw(st.integers(lo_k, 4))
-    kw = draw(st.integers(lo_k, 4)) if nonsquare else kh
-    params = {"kernel_size": _int_or_pair(kh, kw, nonsquare)}
+    size = draw(sizes)
+    kh = draw(st.integers(2 if padding else 1, 4))
+    if nonsquare or pairs:
+        kw = draw(st.integers(1, 4).filter(lambda v: v != kh)) if nonsquare else draw(st.integers(1, 4))
+        params = {"kernel_size": (kh, kw)}
+    else:
+        kw = kh
+        params = {"kernel_size": kh}
     ph = pw = 0
-    if stride or nonsquare:
-        if draw(st.booleans()):
-            params["stride"] = None
-        else:
-            sh = draw(st.integers(1, 4))
-            sw = draw(st.integers(1, 4)) if nonsquare else sh
-            params["stride"] = _int_or_pair(sh, sw, nonsquare)
-    if padding or nonsquare:
-        ph = draw(st.integers(0, kh // 2))
-        pw = draw(st.integers(0, kw // 2)) if nonsquare else ph
-        params["padding"] = _int_or_pair(ph, pw, nonsquare)
-    n = draw(st.integers(1, 3)) if channels else 1
-    c = draw(st.integers(1, 3)) if channels else 1
-    H = max(1, kh - 2 * ph) + draw(st.integers(0, 6))
-    W = max(1, kw - 2 * pw) + draw(st.integers(0, 6))
-    return make_case(draw(seeds), dtype, {"x": (n, c, H, W)}, params, draw(layouts))
+    if stride:
+        params["stride"] = draw(st.one_of(st.none(), st.integers(1, 4)))
+    if pairs:
+        params["stride"] = draw(st.tuples(st.integers(1, 4), st.integers(1, 4))
+                                .filter(lambda t: t[0] != t[1]))
+        ph, pw = draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2))
+        params["padding"] = (ph, pw)
+    if padding:
+        ph = pw = draw(st.integers(1, kh // 2))
+        params["padding"] = ph
+    n = count(draw, channels, size)
+    c = count(draw, channels, size)
+    if channels and n == c == 1:
+        c = 2
+    H = side(draw, max(1, kh - 2 * ph), size)
+    W = side(draw, max(1, kw - 2 * pw), size)
+    return make_case(draw(seeds), dtype, {"x": (n, c, H, W)}, params, layout_for(draw, layout))
 
 
-def _call_pool(fn, arrays, p):
-    # stride and padding are passed only when the case has them: the basic
-    # part relies on the defaults (stride None = kernel_size, padding 0)
-    kwargs = {k: as_tuple(p[k]) for k in ("stride", "padding") if k in p}
-    return fn(arrays["x"], as_tuple(p["kernel_size"]), **kwargs)
+def _several(case: Case) -> bool:
+    return max(case.arrays["x"].shape[:2]) > 1
+
+
+def _nonsquare(case: Case) -> bool:
+    kh, kw = as_pair(case.params["kernel_size"])
+    return kh != kw
+
+
+POOL_CALL = Signature(("x", "kernel_size"), ("stride?", "padding?"))
 
 
 def _torch_pool(kind):
@@ -93,21 +106,26 @@ def _pool_parts(kind: str) -> tuple[Part, ...]:
         Part("stride", pool_cases(stride=True), "stride is given (None or an int)",
              "window (i, j) starts at row i*stride and column j*stride; windows overlap when "
              "kernel_size > stride; output size floor((H - KH) / stride) + 1; stride=None "
-             "still means stride = kernel_size"),
-        Part("padding", pool_cases(stride=True, padding=True), "padding > 0",
+             "still means stride = kernel_size", has("stride")),
+        Part("padding", pool_cases(padding=True), "padding > 0",
              f"pad the border first (p rows top and bottom, p columns left and right) with "
-             f"{_FILL[kind]}; then the output size is floor((H + 2p - KH) / stride) + 1"),
-        Part("nonsquare", pool_cases(nonsquare=True),
-             "kernel_size, stride or padding are (h, w) pairs",
-             "the first number of each pair is for the height (rows), the second for the "
-             "width (columns); stride=None defaults to the (KH, KW) pair"),
+             f"{_FILL[kind]}; then the output size is floor((H + 2p - KH) / stride) + 1",
+             has("padding", lambda v: max(as_pair(v)) > 0)),
+        Part("nonsquare", pool_cases(nonsquare=True), "kernel_size is an (h, w) pair with h != w",
+             "the first number of the pair is for the height (rows), the second for the width "
+             "(columns); stride=None defaults to the (KH, KW) pair", _nonsquare),
+        Part("pairs", pool_cases(pairs=True), "stride and padding are (h, w) pairs",
+             "the first number of each pair is for the rows, the second for the columns: "
+             "rows move by stride[0], columns by stride[1]", has("stride", distinct_pair)),
         Part("channels", pool_cases(channels=True), "batch or channel sizes exceed 1",
              "pool every (n, c) feature map on its own: reduce over the window only, never "
-             "across images or channels"),
-        Part("float32", pool_cases(dtype=FLOAT32, stride=True, padding=True, channels=True),
-             "the inputs are float32",
+             "across images or channels", _several),
+        Part("non-contiguous", pool_cases(layout=True), "the inputs are non-contiguous arrays",
+             "do not assume C-contiguous memory (as_strided with hand-made strides, x.data): "
+             "index and slice x, or np.ascontiguousarray it first", is_non_contiguous),
+        Part("float32", pool_cases(dtype=FLOAT32), "the inputs are float32",
              "results keep the input's dtype: allocate with dtype=x.dtype (np.full with "
-             "dtype=x.dtype for the padded array too)"),
+             "dtype=x.dtype for the padded array too)", is_float32),
     )
 
 
@@ -124,7 +142,7 @@ _L003 = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
 _L004 = [[0.413, 0.794, 0.679], [0.366, 0.701, 0.512], [0.679, 0.512, 0.76]]
 
 max_pool2d = Task(
-    "pooling", "max_pool2d", _call_pool, _torch_pool("max"), parts=_pool_parts("max"),
+    "pooling", "max_pool2d", POOL_CALL, _torch_pool("max"), parts=_pool_parts("max"),
     examples=(
         Example(_image(_L000, kernel_size=2), [np.array([[[[4.0]]]])],
                 "lecture 000: max pooling of the 2x2 region [1, 2; 3, 4] selects 4"),
@@ -142,7 +160,7 @@ max_pool2d = Task(
 )
 
 avg_pool2d = Task(
-    "pooling", "avg_pool2d", _call_pool, _torch_pool("avg"), parts=_pool_parts("avg"),
+    "pooling", "avg_pool2d", POOL_CALL, _torch_pool("avg"), parts=_pool_parts("avg"),
     examples=(
         Example(_image(_L000, kernel_size=2), [np.array([[[[2.5]]]])],
                 "lecture 000: average pooling of [1, 2; 3, 4] is (1+2+3+4)/4 = 2.5"),
@@ -154,7 +172,7 @@ avg_pool2d = Task(
 )
 
 min_pool2d = Task(
-    "pooling", "min_pool2d", _call_pool, _torch_pool("min"), parts=_pool_parts("min"),
+    "pooling", "min_pool2d", POOL_CALL, _torch_pool("min"), parts=_pool_parts("min"),
     examples=(
         Example(_image(_L000, kernel_size=2), [np.array([[[[1.0]]]])],
                 "lecture 000: min pooling of [1, 2; 3, 4] selects 1"),
@@ -170,15 +188,13 @@ min_pool2d = Task(
 # --------------------------------------------------------------------------
 
 @st.composite
-def global_cases(draw, *, dtype=FLOAT64, channels=False):
-    n = draw(st.integers(1, 3)) if channels else 1
-    c = draw(st.integers(1, 3)) if channels else 1
-    H, W = draw(st.integers(1, 8)), draw(st.integers(1, 8))
-    return make_case(draw(seeds), dtype, {"x": (n, c, H, W)}, {}, draw(layouts))
-
-
-def _call_global(fn, arrays, p):
-    return fn(arrays["x"])
+def global_cases(draw, *, dtype=FLOAT64, channels=False, layout=False):
+    size = draw(sizes)
+    n, c = count(draw, channels, size), count(draw, channels, size)
+    if channels and n == c == 1:
+        c = 2
+    H, W = side(draw, 1, size, 7), side(draw, 1, size, 7)
+    return make_case(draw(seeds), dtype, {"x": (n, c, H, W)}, {}, layout_for(draw, layout))
 
 
 def _oracle_global(arrays, p, device):
@@ -187,16 +203,19 @@ def _oracle_global(arrays, p, device):
 
 
 global_avg_pool2d = Task(
-    "pooling", "global_avg_pool2d", _call_global, _oracle_global,
+    "pooling", "global_avg_pool2d", Signature(("x",)), _oracle_global,
     parts=(
         Part("basic", global_cases(), "",
              "average all H*W values of each feature map: the result has shape (N, C), "
              "not (N, C, 1, 1)"),
         Part("channels", global_cases(channels=True), "batch or channel sizes exceed 1",
              "average over the last two axes only (axis=(2, 3)); one number per image and "
-             "channel"),
-        Part("float32", global_cases(dtype=FLOAT32, channels=True), "the inputs are float32",
-             "results keep the input's dtype (x.mean keeps float32)"),
+             "channel", _several),
+        Part("non-contiguous", global_cases(layout=True), "the inputs are non-contiguous arrays",
+             "do not assume C-contiguous memory: reduce with x.mean(axis=(2, 3)) or "
+             "np.ascontiguousarray x first", is_non_contiguous),
+        Part("float32", global_cases(dtype=FLOAT32), "the inputs are float32",
+             "results keep the input's dtype (x.mean keeps float32)", is_float32),
     ),
     examples=(
         Example(Case({"x": np.array(_L000, float)[None, None]}, {}), [np.array([[2.5]])],
