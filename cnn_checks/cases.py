@@ -69,7 +69,11 @@ SMALL_VALUES = 64
 
 
 def _values(a: np.ndarray) -> str:
-    return np.array2string(np.asarray(a), precision=4, separator=", ", max_line_width=10**6)
+    """The values on one line, rounded to 4 decimals (nested lists)."""
+    a = np.asarray(a)
+    if np.issubdtype(a.dtype, np.floating):
+        return str(np.round(a.astype(np.float64), 4).tolist())
+    return str(a.tolist())
 
 
 def snippet_arrays(case: Case) -> list[str]:

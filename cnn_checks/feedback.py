@@ -29,15 +29,36 @@ def hint(task: Task, results: Sequence[PartResult]) -> str:
 
 
 def describe_failure(result: PartResult) -> str:
-    """The lines that explain one failing part (no hint)."""
+    """The lines that explain one failing part (no hint): the smallest
+    failing input, expected versus got, the `likely cause:` line, and a few
+    lines that call the function on exactly that input."""
     title = KIND_TITLES.get(result.kind or "", result.kind or "failed")
     lines = [f"{result.task}: {result.part} - {title}"]
-    if result.case is not None and result.kind not in BEFORE_CALL:
+    shown = result.case is not None and result.kind not in BEFORE_CALL
+    if shown:
         label = "input" if result.kind in WHOLE_CALL else "smallest failing input"
         lines.append(f"  {label}: {result.case.describe()}")
     if result.message:
         lines.append(f"  {result.message}")
+    if result.cause:
+        lines.append(f"  {result.cause}")
+    if shown and result.kind not in ("not_implemented",):
+        lines += reproduce(result)
     return "\n".join(lines)
+
+
+def reproduce(result: PartResult) -> list[str]:
+    """Lines a student can paste into Python to call their function on the
+    failing input (only when its values are few enough to print)."""
+    from .tasks import TASKS
+    task = TASKS.get(result.task)
+    if task is None or result.case is None or not result.case.small:
+        return []
+    code = task.snippet(result.case)
+    if not code:
+        return []
+    return [f"  to reproduce, run this in the folder of your {task.module}.py:"] + \
+        [f"    {line}" for line in code]
 
 
 def part_feedback(task: Task, result: PartResult) -> str:

@@ -83,6 +83,8 @@ class PartResult:
     case: Case | None = None         # the smallest failing case found
     mismatch: Mismatch | None = None
     seconds_inside: float = 0.0      # time spent inside the implementation
+    cause: str | None = None         # the "likely cause: ..." line (cnn_checks.causes)
+    outcome: Returned | Failed | None = field(default=None, repr=False)  # on `case`
 
 
 class _Stop(Exception):
@@ -99,16 +101,19 @@ class _State:
 
 def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
                expected: Callable[[Case], Sequence[Expected]], *, max_examples: int,
-               seed_value: int | None = None) -> PartResult:
+               seed_value: int | None = None, diagnose: bool = True) -> PartResult:
     """Draw up to `max_examples` cases from the part's strategy (seeded with
     `seed_value`, else the public part_seed), call `run` on each and judge
     it against `expected`. On failure Hypothesis shrinks to the smallest
-    failing case, which the result carries."""
+    failing case, which the result carries, with its likely cause
+    (`diagnose`: cnn_checks.causes, run on that one case only)."""
     state = _State()
     without_local_constants()
 
-    def verdict(case: Case, kind: str, message: str, mismatch: Mismatch | None = None) -> PartResult:
-        return PartResult(task.name, part.name, False, state.examples, kind, message, case, mismatch)
+    def verdict(case: Case, kind: str, message: str, mismatch: Mismatch | None = None,
+                outcome=None) -> PartResult:
+        return PartResult(task.name, part.name, False, state.examples, kind, message, case, mismatch,
+                          outcome=outcome)
 
     @hypothesis_settings(max_examples)
     @seed(part_seed(task, part) if seed_value is None else seed_value)
@@ -123,7 +128,7 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
         if problem is None:
             return
         kind, message, mismatch = problem
-        result = verdict(case, kind, message, mismatch)
+        result = verdict(case, kind, message, mismatch, outcome)
         if isinstance(outcome, Failed) and outcome.fatal:
             state.fatal = result
             return
@@ -145,6 +150,9 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
         result = PartResult(task.name, part.name, True, state.examples)
     result.examples = state.examples
     result.seconds_inside = state.seconds
+    if diagnose and not result.passed and result.case is not None:
+        from .causes import diagnose as find_cause
+        result.cause = find_cause(task, result.case, result.outcome, run, expected)
     return result
 
 
