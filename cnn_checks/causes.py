@@ -39,9 +39,16 @@ def diagnose(task, case: Case, outcome: Returned | Failed | None,
         return (f"{PREFIX}it changes its input {', '.join(outcome.modified)} in place "
                 f"(work on a copy)")
     if isinstance(outcome, Returned):
-        names = recognise(task, case, [v.array for v in outcome.values])
-        if names:
-            return PREFIX + " or ".join(names)
+        try:
+            right = list(expected(case))
+        except Exception:
+            right = []
+        if right:
+            names = recognise(task, case, [v.array for v in outcome.values],
+                              [v.kind for v in outcome.values], [e.array for e in right],
+                              [e.kind for e in right])
+            if names:
+                return PREFIX + " or ".join(names)
     passing = []
     for factor, variant in variants(task, case):
         try:

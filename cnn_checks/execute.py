@@ -126,8 +126,19 @@ def describe_exception(exc: BaseException) -> str:
     return f"raised {type(exc).__name__}: {text}{where}"
 
 
-def describe_import_error(module: str, exc: BaseException) -> str:
-    """Why `module`.py could not be imported, pointing at the line."""
+def describe_import_error(module: str, exc: BaseException, folder: str | Path | None = None) -> str:
+    """Why `module`.py could not be imported, pointing at the line; when the
+    file itself is missing, say so and list the files that were found."""
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[-1] == module:
+        found = ""
+        if folder is not None:
+            try:
+                names = sorted(p.name for p in Path(folder).glob("*.py") if p.name != "__init__.py")
+            except OSError:
+                names = []
+            found = f" (found: {', '.join(names)})" if names else " (found no .py files)"
+        return (f"{module}.py is missing from the submission{found}: hand in {module}.py "
+                f"with the module's functions, named exactly so")
     if isinstance(exc, SyntaxError):
         where = f"{Path(exc.filename or module + '.py').name}, line {exc.lineno}"
         return f"{module}.py cannot be imported: SyntaxError ({where}): {exc.msg}"

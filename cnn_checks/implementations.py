@@ -152,7 +152,8 @@ def in_process(package: str, task):
     try:
         found = find_callable(load_module(package, task.module), task)
     except Exception as exc:  # the module itself is broken: every case fails the same way
-        found = Failed(Kind.IMPORT, describe_import_error(task.module, exc), fatal=True)
+        folder = (getattr(sys.modules.get(package), "__path__", None) or [None])[0]
+        found = Failed(Kind.IMPORT, describe_import_error(task.module, exc, folder), fatal=True)
 
     def run(case):
         return found if isinstance(found, Failed) else execute(task, found, case)

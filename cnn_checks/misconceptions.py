@@ -53,8 +53,8 @@ def _pad_order(task, case):
     p = as_tuple(case.params["padding"])
     if not (isinstance(p, tuple) and len(p) == 4):
         return None
-    left, right, top, bottom = p        # the contract's (top, bottom, left, right), read as F.pad's
-    return _oracle(task, case, padding=[left, right, top, bottom])
+    # (p0, p1, p2, p3) read as F.pad's (left, right, top, bottom)
+    return _oracle(task, case, padding=[p[2], p[3], p[0], p[1]])
 
 
 def _pair_swapped(name: str):
@@ -134,6 +134,16 @@ def _same_ignores_dilation(task, case):
         full[:, :, :got.shape[2], :got.shape[3]] = got
         return [full]
     return [got[:, :, :H, :W]]
+
+
+def _pad_top_left(task, case):
+    pad = as_tuple(case.params.get("padding", 0))
+    if isinstance(pad, str):
+        return None
+    ph, pw = as_pair(pad)
+    if ph == pw == 0:
+        return None
+    return _explicit_pad(task, case, ph, 0, pw, 0)
 
 
 def _same_extra_top_left(task, case):
@@ -222,16 +232,24 @@ def _softmax_no_max(task, case):
     return [_naive_softmax(z, case.params.get("axis", -1))]
 
 
-def _log_of_softmax(task, case):
-    z = np.asarray(case.arrays["z"], dtype=np.float64)
-    with np.errstate(all="ignore"):
-        return [np.log(_naive_softmax(z, case.params.get("axis", -1)))]
-
-
 def _softmax_whole(task, case):
     z = np.asarray(case.arrays["z"], dtype=np.float64)
-    e = np.exp(z - z.max())
+    e = np.exp(z - z.max(axis=case.params.get("axis", -1), keepdims=True))
     return [e / e.sum()]
+
+
+def _last_axis(task, case):
+    if case.params.get("axis", -1) in (-1, case.arrays["z"].ndim - 1):
+        return None
+    return _oracle(task, case, axis=-1)
+
+
+def _no_keepdims(task, case):
+    z = np.asarray(case.arrays["z"], dtype=np.float64)
+    axis = case.params.get("axis", -1)
+    m = z.max(axis=axis)
+    shifted = z - m
+    return [shifted - np.log(np.exp(shifted).sum(axis=axis))]
 
 
 def _ce_log2(task, case):
@@ -266,17 +284,6 @@ def _ce_argmax(task, case):
     hard = np.eye(logits.shape[1])[onehot.argmax(axis=1)]
     return [np.asarray(_ce_reduce(case, -(hard * logp).sum(axis=1)))]
 
-
-def _ce_log_of_softmax(task, case):
-    logits = np.asarray(case.arrays["logits"], dtype=np.float64)
-    _, _, onehot = _ce_terms(case)
-    with np.errstate(all="ignore"):
-        logp = np.log(_naive_softmax(logits))
-        per = -(np.where(onehot > 0, onehot * logp, 0.0)).sum(axis=1)
-    return [np.asarray(_ce_reduce(case, per))]
-
-
-# -------------------------------------------------------------- backprop
 
 def _kink_one(slope_default: float | None):
     def compute(task, case):
@@ -449,24 +456,21 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
           _same_ignores_dilation),
         M("'same' padding puts the extra row/column at the top/left instead of the bottom/right",
           _same_extra_top_left),
-        M("the (h, w) stride pair read the wrong way round", _pair_swapped("stride")),
+        M("padding added only at the top and the left, not at the bottom and the right",
+          _pad_top_left),
     ),
     "pooling.max_pool2d": (
         M("stride=None taken as stride 1 instead of kernel_size", _default_stride_one),
         M("padding with zeros instead of -inf", _pad_fill(0.0)),
         M("the last (bottom-right) element of each window instead of the maximum", _last_of_window),
-        M("the (h, w) stride pair read the wrong way round", _pair_swapped("stride")),
     ),
     "pooling.avg_pool2d": (
         M("average pooling that excludes the padding from the divisor (count_include_pad=False)",
           _avg_exclude_padding),
         M("dividing by KH*KH (a square window) instead of KH*KW", _square_divisor),
-        M("stride=None taken as stride 1 instead of kernel_size", _default_stride_one),
-        M("the (h, w) stride pair read the wrong way round", _pair_swapped("stride")),
     ),
     "pooling.min_pool2d": (
         M("padding with zeros instead of +inf", _pad_fill(0.0)),
-        M("stride=None taken as stride 1 instead of kernel_size", _default_stride_one),
         M("the (h, w) stride pair read the wrong way round", _pair_swapped("stride")),
     ),
     "pooling.global_avg_pool2d": (
@@ -475,21 +479,21 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
     ),
     "losses.softmax": (
         M("exp(z) without subtracting the maximum first (overflow)", _softmax_no_max),
+        M("the `axis` argument ignored (always the last axis)", _last_axis),
         M("dividing by the sum over the whole array instead of along the axis", _softmax_whole),
     ),
     "losses.log_softmax": (
-        M("log(softmax(z)) instead of the log-sum-exp trick (log(0) = -inf)", _log_of_softmax),
+        M("the maximum and the sum reduced without keepdims=True (they broadcast along the "
+          "wrong axis)", _no_keepdims),
     ),
     "losses.cross_entropy": (
         M("cross-entropy in bits (log2) instead of the natural log", _ce_log2),
         M("'mean' divides by N*K instead of N", _ce_mean_nk),
         M("a probability target turned into class indices with argmax", _ce_argmax),
-        M("log(softmax(z)) instead of log_softmax (log(0) = -inf)", _ce_log_of_softmax),
     ),
     "backprop.relu_backward": (M("relu'(0) = 1 (the mask x >= 0 instead of x > 0)", _kink_one(None)),),
     "backprop.leaky_relu_backward": (
         M("leaky relu'(0) = 1 (the mask x >= 0 instead of x > 0)", _kink_one(0.01)),
-        M("a fixed slope of 0.01 instead of the `slope` argument", _fixed_slope),
     ),
     "backprop.leaky_relu": (M("a fixed slope of 0.01 instead of the `slope` argument", _fixed_slope),),
     "backprop.sigmoid_backward": (M("s * (1 - s) applied to x instead of to s = sigmoid(x)",
@@ -580,14 +584,29 @@ def matches(wrong: Sequence, got: Sequence[np.ndarray], dtype) -> bool:
     return True
 
 
-def recognise(task, case: Case, got: Sequence[np.ndarray]) -> list[str]:
-    """The names of the task's misconceptions whose answer on `case` is `got`."""
+def _same_kinds(wrong: Sequence, kinds: Sequence[str]) -> bool:
+    """An int answer is told apart from a float one of the same value."""
+    for w, kind in zip(wrong, kinds):
+        is_int = isinstance(w, (int, np.integer)) and not isinstance(w, bool)
+        if (kind == "int") != is_int:
+            return False
+    return True
+
+
+def recognise(task, case: Case, got: Sequence, got_kinds: Sequence[str], right: Sequence,
+              right_kinds: Sequence[str]) -> list[str]:
+    """The names of the task's misconceptions whose answer on `case` is the
+    student's (`got`) and is not the right one (`right`)."""
     found = []
     for m in MISCONCEPTIONS.get(task.name, ()):
         try:
             wrong = m.compute(task, case)
         except Exception:  # a variant that does not apply to this case
             continue
-        if wrong is not None and matches(wrong, got, case.dtype):
+        if wrong is None or not _same_kinds(wrong, got_kinds):
+            continue
+        if _same_kinds(wrong, right_kinds) and matches(wrong, right, case.dtype):
+            continue   # no different from the right answer on this case
+        if matches(wrong, got, case.dtype):
             found.append(m.name)
     return found

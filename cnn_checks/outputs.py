@@ -60,25 +60,34 @@ def to_values(result: Any, names: Sequence[str]) -> list[Value] | str:
     """Split a result into one Value per expected output name.
 
     One name: the result itself. Several names: a tuple or list of that
-    length. Names starting with "[" are dictionary keys (`"[dW1]"`).
-    Returns an error message instead when the structure is wrong.
+    length (any subclass, a namedtuple say). Names starting with "[" are
+    dictionary keys (`"[dW1]"`), of a dict or any dict subclass (an
+    OrderedDict). Containers are read through the built-in types' own
+    methods, never the object's: a subclass that overrides __getitem__,
+    __iter__ or __len__ cannot change what is read. Returns an error
+    message instead when the structure is wrong.
     """
     if len(names) == 1:
         return [to_value(result)]
     if names[0].startswith("["):
         keys = [n[1:-1] for n in names]
-        if type(result) is not dict:
+        if not isinstance(result, dict):
             return f"returned {type(result).__name__}; expected a dict with keys {keys}"
-        missing = [k for k in keys if k not in result]
+        present = [k for k in dict.keys(result) if type(k) is str]
+        missing = [k for k in keys if k not in present]
         if missing:
-            return f"the returned dict lacks the keys {missing} (it has {sorted(map(str, result))})"
-        return [to_value(result[k]) for k in keys]
-    if type(result) not in (tuple, list):
+            return f"the returned dict lacks the keys {missing} (it has {sorted(map(str, present))})"
+        return [to_value(dict.__getitem__(result, k)) for k in keys]
+    if isinstance(result, tuple):
+        items = [tuple.__getitem__(result, i) for i in range(tuple.__len__(result))]
+    elif isinstance(result, list):
+        items = [list.__getitem__(result, i) for i in range(list.__len__(result))]
+    else:
         return (f"returned {type(result).__name__}; expected a tuple of {len(names)} "
                 f"arrays ({', '.join(names)})")
-    if len(result) != len(names):
-        return f"returned {len(result)} values; expected {len(names)} ({', '.join(names)})"
-    return [to_value(r) for r in result]
+    if len(items) != len(names):
+        return f"returned {len(items)} values; expected {len(names)} ({', '.join(names)})"
+    return [to_value(r) for r in items]
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,9 @@ def load(request: dict, submission: str):
         package = load_package(Path(submission), name="submission")
         module = load_module(package, task.module)
     except BaseException as exc:  # SyntaxError, ImportError, SystemExit at import, ...
-        return task, Failed(Kind.IMPORT, describe_import_error(task.module, exc), fatal=True)
+        from cnn_checks.implementations import module_dir
+        return task, Failed(Kind.IMPORT, describe_import_error(task.module, exc, module_dir(submission)),
+                            fatal=True)
     return task, find_callable(module, task)
 
 

@@ -38,7 +38,7 @@ from cnn_checks.tasks import MODULES, TASKS
 from grader.case_cache import cases_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus.build import BUGS, describe_bug, load_bug, make_submission
+from corpus.build import BUGS, describe_bug, expected_cause, load_bug, make_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,8 +65,9 @@ def _reference(task, part):
     return _REFERENCE[key]
 
 
-def failing_parts(package: str) -> dict[str, dict[str, str]]:
-    """{task: {part: feedback}} for every part the implementation fails.
+def failing_parts(package: str, causes: dict | None = None) -> dict[str, dict[str, str]]:
+    """{task: {part: feedback}} for every part the implementation fails;
+    `causes` receives {task: the first failing part's cause line}.
 
     Each part runs first on its cached cases (the grader's fast path); a
     task's first failing part is confirmed and shrunk by `check_part`, with
@@ -89,6 +90,8 @@ def failing_parts(package: str) -> dict[str, dict[str, str]]:
                                     max_examples=EXAMPLES)
             if not result.passed:
                 failures.setdefault(task.name, {})[part.name] = part_feedback(task, result)
+                if causes is not None:
+                    causes[task.name] = result.cause
     return failures
 
 
@@ -123,16 +126,55 @@ def test_reference_passes_everything(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("bug", BUGS, ids=[b.stem for b in BUGS])
 def test_bug_fails_its_task_only(bug, tmp_path):
+    """The bug loses points on its task only, and the feedback's `likely
+    cause:` line names it (the bug file's CAUSE phrase)."""
     task, _ = load_bug(bug)
     folder = make_submission(bug, tmp_path / "submission")
     package = load_package(folder, name=f"corpus_{bug.stem}")
-    failures = failing_parts(package)
+    causes: dict = {}
+    failures = failing_parts(package, causes)
     others = {t: parts for t, parts in failures.items() if t != task}
     assert task in failures, (f"{bug.stem} ({describe_bug(bug)}) passes every part of {task}: "
                               f"no property catches it")
     assert not others, (f"{bug.stem} is a bug in {task} but also fails "
                         + "; ".join(f"{t}: {', '.join(p)}" for t, p in others.items())
                         + "\n\n" + "\n\n".join(f for p in others.values() for f in p.values()))
+    want = expected_cause(bug)
+    if want is not None:
+        got = causes.get(task) or ""
+        assert got.startswith("likely cause: ") and want in got, (
+            f"{bug.stem}: the likely cause should name {want!r}, got {got!r}\n\n"
+            + "\n\n".join(failures[task].values()))
+        feedback = next(f for f in failures[task].values() if "likely cause:" in f)
+        lines = feedback.splitlines()
+        cause_at = next(i for i, line in enumerate(lines) if "likely cause:" in line)
+        hint_at = next(i for i, line in enumerate(lines) if line.strip().startswith("hint:"))
+        assert cause_at < hint_at, feedback
+
+
+def test_causes_cover_the_corpus():
+    """At least 90% of the one-bug submissions have their cause named (each
+    asserted in test_bug_fails_its_task_only)."""
+    named = [b for b in BUGS if expected_cause(b) is not None]
+    assert len(named) >= 0.9 * len(BUGS), f"{len(named)} of {len(BUGS)}"
+
+
+def test_every_misconception_has_a_bug():
+    """Every catalogued misconception is one bug of the corpus whose cause
+    line names it."""
+    from cnn_checks.misconceptions import MISCONCEPTIONS
+    phrases = [(TASKS[load_bug(b)[0]].name, expected_cause(b)) for b in BUGS]
+    missing = [(task, m.name) for task, ms in MISCONCEPTIONS.items() for m in ms
+               if not any(t == task and c and c in m.name for t, c in phrases)]
+    assert not missing, missing
+
+
+def test_square_kernel_only_keeps_every_other_part(tmp_path):
+    """A convolution that handles only square kernels loses the 'nonsquare'
+    part of conv2d and keeps every other one."""
+    bug = next(b for b in BUGS if b.stem == "conv2d_square_kernel_only")
+    package = load_package(make_submission(bug, tmp_path / "s"), name="corpus_square_only")
+    assert set(failing_parts(package).get("conv.conv2d", {})) == {"nonsquare"}
 
 
 # --------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def _constants(path: Path) -> dict:
     found = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name) and node.targets[0].id in ("TASK", "MODULE"):
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id in ("TASK", "MODULE", "CAUSE"):
             found[node.targets[0].id] = ast.literal_eval(node.value)
     return found
 
@@ -49,6 +49,11 @@ def load_bug(path: Path) -> tuple[str, str]:
     if task.split(".", 1)[0] != module:
         raise ValueError(f"{path.name}: TASK {task!r} is not in MODULE {module!r}")
     return task, module
+
+
+def expected_cause(path: Path) -> str | None:
+    """The phrase the `likely cause:` line must contain for this bug."""
+    return _constants(path).get("CAUSE")
 
 
 def describe_bug(path: Path) -> str:
@@ -66,7 +71,7 @@ def bug_source(path: Path) -> str:
                   and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
         is_meta = (isinstance(node, ast.Assign) and len(node.targets) == 1
                    and isinstance(node.targets[0], ast.Name)
-                   and node.targets[0].id in ("TASK", "MODULE"))
+                   and node.targets[0].id in ("TASK", "MODULE", "CAUSE"))
         if is_doc or is_meta:
             drop.update(range(node.lineno, node.end_lineno + 1))
     lines = text.splitlines()

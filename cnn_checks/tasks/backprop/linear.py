@@ -4,12 +4,11 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ...cases import Case, as_tuple
 from ...oracle import tensors, to_numpy, vjp
-from ...strategies import (FLOAT32, FLOAT64, any_above, as_pair, count, has, is_float32,
-                          is_non_contiguous, layout_for, pair, param, seeds, side, sizes)
-from ...task import Example, Part, Signature, Task
-from .common import NON_CONTIGUOUS_ADVICE, _case, _spaced_normals, rows_above_one
+from ...strategies import (FLOAT32, FLOAT64, is_float32,
+                          is_non_contiguous, layout_for, seeds, sizes)
+from ...task import Part, Signature, Task
+from .common import NON_CONTIGUOUS_ADVICE, _case, rows_above_one
 
 
 @st.composite

@@ -6,12 +6,11 @@ import itertools
 import numpy as np
 from hypothesis import strategies as st
 
-from ...cases import Case, as_tuple, snippet_arrays
-from ...oracle import tensors, to_numpy, torch_precise, vjp
-from ...strategies import (FLOAT32, FLOAT64, any_above, as_pair, count, has, is_float32,
-                          is_non_contiguous, layout_for, pair, param, seeds, side, sizes)
-from ...task import Example, Part, Signature, Task
-from .common import NON_CONTIGUOUS_ADVICE, _case, _spaced_normals, rows_above_one
+from ...cases import Case, snippet_arrays
+from ...oracle import tensors, to_numpy, torch_precise
+from ...strategies import FLOAT64, has, is_non_contiguous, layout_for, seeds
+from ...task import Part, Task
+from .common import _case
 
 
 

@@ -5,11 +5,11 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ...cases import Case, as_tuple
-from ...oracle import tensors, to_numpy, vjp
+from ...oracle import vjp
 from ...strategies import (FLOAT32, FLOAT64, any_above, as_pair, count, has, is_float32,
-                          is_non_contiguous, layout_for, pair, param, seeds, side, sizes)
+                          is_non_contiguous, layout_for, seeds, side, sizes)
 from ...task import Example, Part, Signature, Task
-from .common import NON_CONTIGUOUS_ADVICE, _case, _spaced_normals, rows_above_one
+from .common import _case
 from .activations import _F_U
 
 

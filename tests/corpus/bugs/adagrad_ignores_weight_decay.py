@@ -3,6 +3,7 @@ import numpy as np
 
 TASK = "optim.Adagrad"
 MODULE = "optim"
+CAUSE = 'weight_decay is not given'
 
 
 class Adagrad:

@@ -3,6 +3,7 @@ import numpy as np
 
 TASK = "optim.Adam"
 MODULE = "optim"
+CAUSE = 'eps inside the square root'
 
 
 class Adam:

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "optim.Adam"
 MODULE = "optim"
+CAUSE = 'without bias correction'
 
 
 class Adam:

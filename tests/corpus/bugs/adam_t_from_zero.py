@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "optim.Adam"
 MODULE = "optim"
+CAUSE = 't starting at 0'
 
 
 class Adam:

@@ -2,6 +2,7 @@
 t exceeds alpha."""
 TASK = "optim.annealed_lr"
 MODULE = "optim"
+CAUSE = 'floor division'
 
 
 def annealed_lr(alpha, eps, t):

@@ -2,6 +2,7 @@
 / eps) + t, not alpha / (eps + t)."""
 TASK = "optim.annealed_lr"
 MODULE = "optim"
+CAUSE = 'precedence'
 
 
 def annealed_lr(alpha, eps, t):

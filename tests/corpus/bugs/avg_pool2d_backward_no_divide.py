@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "backprop.avg_pool2d_backward"
 MODULE = "backprop"
+CAUSE = 'full dout'
 
 
 def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "pooling.avg_pool2d"
 MODULE = "pooling"
+CAUSE = 'excludes the padding'
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):

@@ -2,6 +2,7 @@
 (h, w) kernels with h != w get the wrong mean."""
 TASK = "pooling.avg_pool2d"
 MODULE = "pooling"
+CAUSE = 'KH*KH'
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "backprop.conv2d_backward"
 MODULE = "backprop"
+CAUSE = 'db averaged over the batch'
 
 
 def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "backprop.conv2d_backward"
 MODULE = "backprop"
+CAUSE = 'dilation is 1'
 
 
 def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):

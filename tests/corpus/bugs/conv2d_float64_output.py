@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "conv.conv2d"
 MODULE = "conv"
+CAUSE = 'float64'
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):

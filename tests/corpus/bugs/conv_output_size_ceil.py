@@ -2,6 +2,7 @@
 down."""
 TASK = "conv.conv_output_size"
 MODULE = "conv"
+CAUSE = 'ceil'
 
 
 import math

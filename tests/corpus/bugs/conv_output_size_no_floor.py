@@ -2,6 +2,7 @@
 2.33 where the floor 2 is meant."""
 TASK = "conv.conv_output_size"
 MODULE = "conv"
+CAUSE = 'true division'
 
 
 def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):

@@ -2,6 +2,7 @@
 2p)."""
 TASK = "conv.conv_output_size"
 MODULE = "conv"
+CAUSE = 'padding added once'
 
 
 def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):

@@ -2,6 +2,7 @@
 of (N, C)."""
 TASK = "pooling.global_avg_pool2d"
 MODULE = "pooling"
+CAUSE = 'keeping the pooled axes'
 
 
 def global_avg_pool2d(x):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "backprop.leaky_relu_backward"
 MODULE = "backprop"
+CAUSE = "relu'(0) = 1"
 
 
 def leaky_relu_backward(dout, x, slope=0.01):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "backprop.leaky_relu"
 MODULE = "backprop"
+CAUSE = 'fixed slope'
 
 
 def leaky_relu(x, slope=0.01):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "backprop.linear_backward"
 MODULE = "backprop"
+CAUSE = 'dw averaged'
 
 
 def linear_backward(dout, x, w):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "pooling.max_pool2d"
 MODULE = "pooling"
+CAUSE = 'stride=None taken as stride 1'
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):

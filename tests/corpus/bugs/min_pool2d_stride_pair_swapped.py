@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "pooling.min_pool2d"
 MODULE = "pooling"
+CAUSE = 'stride pair read the wrong way round'
 
 
 def min_pool2d(x, kernel_size, stride=None, padding=0):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "backprop.mlp_forward"
 MODULE = "backprop"
+CAUSE = 'output layer'
 
 
 def mlp_forward(X, W1, b1, W2, b2):

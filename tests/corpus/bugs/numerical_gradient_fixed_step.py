@@ -3,6 +3,7 @@ import numpy as np
 
 TASK = "backprop.numerical_gradient"
 MODULE = "backprop"
+CAUSE = 'h is not given'
 
 
 def numerical_gradient(f, x, h=1e-6):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "backprop.numerical_gradient"
 MODULE = "backprop"
+CAUSE = 'forward differences'
 
 
 def numerical_gradient(f, x, h=1e-6):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "padding.pad2d"
 MODULE = "padding"
+CAUSE = 'float64'
 
 
 def pad2d(x, padding, mode="constant", value=0.0):

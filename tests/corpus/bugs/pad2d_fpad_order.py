@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "padding.pad2d"
 MODULE = "padding"
+CAUSE = "F.pad's (left, right, top, bottom) order"
 
 
 def pad2d(x, padding, mode="constant", value=0.0):

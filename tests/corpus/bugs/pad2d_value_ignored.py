@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "padding.pad2d"
 MODULE = "padding"
+CAUSE = 'value` argument is ignored'
 
 
 def pad2d(x, padding, mode="constant", value=0.0):

@@ -2,6 +2,7 @@
 returns x, modifying the caller's array."""
 TASK = "backprop.relu"
 MODULE = "backprop"
+CAUSE = 'in place'
 
 
 def relu(x):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "optim.RMSprop"
 MODULE = "optim"
+CAUSE = 'eps inside the square root'
 
 
 class RMSprop:

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "optim.RMSprop"
 MODULE = "optim"
+CAUSE = 'running sum'
 
 
 class RMSprop:

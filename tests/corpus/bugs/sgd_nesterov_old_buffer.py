@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "optim.SGD"
 MODULE = "optim"
+CAUSE = 'Nesterov with the buffer from before'
 
 
 class SGD:

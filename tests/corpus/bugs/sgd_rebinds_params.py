@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "optim.SGD"
 MODULE = "optim"
+CAUSE = 'not updated in place'
 
 
 class SGD:

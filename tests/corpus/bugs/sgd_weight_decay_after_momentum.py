@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "optim.SGD"
 MODULE = "optim"
+CAUSE = 'weight decay added after the momentum'
 
 
 class SGD:

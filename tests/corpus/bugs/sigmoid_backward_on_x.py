@@ -2,6 +2,7 @@
 - x)) instead of to s = sigmoid(x)."""
 TASK = "backprop.sigmoid_backward"
 MODULE = "backprop"
+CAUSE = 'applied to x'
 
 
 def sigmoid_backward(dout, x):

@@ -4,6 +4,7 @@ import numpy as np
 
 TASK = "backprop.tanh_backward"
 MODULE = "backprop"
+CAUSE = 'values are small'
 
 
 def tanh_backward(dout, x):
