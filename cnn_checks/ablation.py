@@ -14,8 +14,8 @@ upstream gradient `dout` refitted to the variant's output shape.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
@@ -79,9 +79,9 @@ def _forward_shape(case: Case) -> tuple[int, ...] | None:
         sh, sw = as_pair(as_tuple(p.get("stride") or (kh, kw)))
         ph, pw = as_pair(as_tuple(p.get("padding", 0)))
         return x.shape[:2] + (_out_side(x.shape[2], kh, sh, ph, 1), _out_side(x.shape[3], kw, sw, pw, 1))
-    w = case.arrays.get("w")
-    if w is not None and w.ndim == 2:
-        return (x.shape[0], w.shape[1])
+    w2 = case.arrays.get("w")
+    if w2 is not None and w2.ndim == 2:
+        return (x.shape[0], w2.shape[1])
     return x.shape
 
 

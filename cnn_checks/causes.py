@@ -14,7 +14,7 @@ Both run only for a failing part, on its one shrunk case.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .ablation import variants
 from .cases import Case
@@ -26,6 +26,10 @@ from .misconceptions import recognise
 NOT_DIAGNOSED = WHOLE_CALL | BEFORE_CALL
 
 PREFIX = "likely cause: "
+
+
+def _constant(value: Sequence) -> Callable[[Case], Sequence]:
+    return lambda case: value
 
 
 def diagnose(task, case: Case, outcome: Returned | Failed | None,
@@ -58,7 +62,7 @@ def diagnose(task, case: Case, outcome: Returned | Failed | None,
         got = run(variant)
         if isinstance(got, Failed) and got.fatal:
             break
-        if judge_outcome(task, variant, got, lambda c: want) is None:
+        if judge_outcome(task, variant, got, _constant(want)) is None:
             passing.append(factor.phrase)
     if passing:
         return f"{PREFIX}passes when {' or when '.join(passing)}"

@@ -34,10 +34,11 @@ def describe_failure(result: PartResult) -> str:
     lines that call the function on exactly that input."""
     title = KIND_TITLES.get(result.kind or "", result.kind or "failed")
     lines = [f"{result.task}: {result.part} - {title}"]
-    shown = result.case is not None and result.kind not in BEFORE_CALL
-    if shown:
+    case = result.case
+    shown = case is not None and result.kind not in BEFORE_CALL
+    if case is not None and shown:
         label = "input" if result.kind in WHOLE_CALL else "smallest failing input"
-        lines.append(f"  {label}: {result.case.describe()}")
+        lines.append(f"  {label}: {case.describe()}")
     if result.message:
         lines.append(f"  {result.message}")
     if result.cause:

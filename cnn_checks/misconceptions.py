@@ -12,8 +12,8 @@ task's PyTorch oracle; the optimizers' variants are short NumPy loops.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -71,14 +71,15 @@ def _np_pad(mode: str):
         if case.params.get("mode") != ("reflect" if mode == "symmetric" else "replicate"):
             return None
         from .tasks.padding import four
-        t, b, l, r = four(as_tuple(case.params["padding"]))
+        top, bottom, left, right = four(as_tuple(case.params["padding"]))
         x = np.asarray(case.arrays["x"], dtype=np.float64)
+        widths = ((0, 0), (0, 0), (top, bottom), (left, right))
         if mode == "symmetric":
-            return [np.pad(x, ((0, 0), (0, 0), (t, b), (l, r)), mode="symmetric")]
-        out = np.pad(x, ((0, 0), (0, 0), (t, b), (l, r)), mode="edge")
+            return [np.pad(x, widths, mode="symmetric")]
+        out = np.pad(x, widths, mode="edge")
         H, W = x.shape[2:]
-        for rows in (slice(0, t), slice(t + H, None)):
-            for cols in (slice(0, l), slice(l + W, None)):
+        for rows in (slice(0, top), slice(top + H, None)):
+            for cols in (slice(0, left), slice(left + W, None)):
                 out[:, :, rows, cols] = 0.0
         return [out]
     return compute
@@ -444,9 +445,11 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
         M("the `value` argument is ignored (the border is always 0)", _value_ignored),
     ),
     "conv.conv_output_size": (
-        M("rounding up (ceil) instead of down", _size(lambda n, k, s, p, d: -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1)),
+        M("rounding up (ceil) instead of down",
+        _size(lambda n, k, s, p, d: -(-(n + 2 * p - d * (k - 1) - 1) // s) + 1)),
         M("dilation ignored: (n + 2p - k) // s + 1", _size(lambda n, k, s, p, d: (n + 2 * p - k) // s + 1)),
-        M("true division instead of floor division", _size(lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) / s + 1)),
+        M("true division instead of floor division",
+        _size(lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) / s + 1)),
         M("padding added once (n + p) instead of on both sides (n + 2p)",
           _size(lambda n, k, s, p, d: (n + p - d * (k - 1) - 1) // s + 1)),
     ),
@@ -565,7 +568,7 @@ def matches(wrong: Sequence, got: Sequence[np.ndarray], dtype) -> bool:
         return False
     rtol, atol = tolerance(dtype)
     rtol, atol = rtol * 10, atol * 10
-    for w, g in zip(wrong, got):
+    for w, g in zip(wrong, got, strict=True):
         if g is None:
             return False
         w, g = np.asarray(w, dtype=np.float64), np.asarray(g, dtype=np.float64)
@@ -586,7 +589,7 @@ def matches(wrong: Sequence, got: Sequence[np.ndarray], dtype) -> bool:
 
 def _same_kinds(wrong: Sequence, kinds: Sequence[str]) -> bool:
     """An int answer is told apart from a float one of the same value."""
-    for w, kind in zip(wrong, kinds):
+    for w, kind in zip(wrong, kinds, strict=False):
         is_int = isinstance(w, (int, np.integer)) and not isinstance(w, bool)
         if (kind == "int") != is_int:
             return False

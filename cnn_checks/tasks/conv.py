@@ -8,8 +8,22 @@ from hypothesis import strategies as st
 
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy
-from ..strategies import (FLOAT32, FLOAT64, any_above, as_pair, count, distinct_pair, has,
-                          is_float32, is_non_contiguous, layout_for, make_case, seeds, side, sizes)
+from ..strategies import (
+    FLOAT32,
+    FLOAT64,
+    any_above,
+    as_pair,
+    count,
+    distinct_pair,
+    has,
+    is_float32,
+    is_non_contiguous,
+    layout_for,
+    make_case,
+    seeds,
+    side,
+    sizes,
+)
 from ..task import Example, Part, Signature, Task
 
 # --------------------------------------------------------------------------

@@ -6,8 +6,7 @@ from hypothesis import strategies as st
 
 from ..cases import Case
 from ..oracle import tensors, to_numpy, torch_precise
-from ..strategies import (FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for,
-                          seeds, sizes)
+from ..strategies import FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, seeds, sizes
 from ..task import Example, Part, Signature, Task
 
 #: |logits| stay within this bound (SPEC: finite for |z| up to 1e4)

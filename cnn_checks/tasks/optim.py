@@ -12,11 +12,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ..cases import Case, as_tuple
+from ..cases import Case, as_tuple, snippet_arrays
 from ..oracle import tensors, to_numpy, torch_precise
-from ..cases import snippet_arrays
-from ..strategies import (FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, param,
-                          seeds, sizes)
+from ..strategies import FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, param, seeds, sizes
 from ..task import Example, Part, Signature, Task
 
 N_PARAMS = 2

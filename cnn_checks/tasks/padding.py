@@ -6,8 +6,19 @@ from hypothesis import strategies as st
 
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy
-from ..strategies import (FLOAT32, FLOAT64, count, has, is_float32, is_non_contiguous,
-                          layout_for, make_case, seeds, side, sizes)
+from ..strategies import (
+    FLOAT32,
+    FLOAT64,
+    count,
+    has,
+    is_float32,
+    is_non_contiguous,
+    layout_for,
+    make_case,
+    seeds,
+    side,
+    sizes,
+)
 from ..task import Example, Part, Signature, Task
 
 MODES = ("constant", "reflect", "replicate")

@@ -37,7 +37,8 @@ def _constants(path: Path) -> dict:
     found = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name) and node.targets[0].id in ("TASK", "MODULE", "CAUSE"):
+                and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id in ("TASK", "MODULE", "CAUSE"):
             found[node.targets[0].id] = ast.literal_eval(node.value)
     return found
 

@@ -8,8 +8,15 @@ result counts (`oracle.vjp`). The losses' gradients (cross-entropy, the
 """
 from __future__ import annotations
 
-from .activations import (leaky_relu, leaky_relu_backward, relu, relu_backward, sigmoid,
-                          sigmoid_backward, tanh_backward)
+from .activations import (
+                          leaky_relu,
+                          leaky_relu_backward,
+                          relu,
+                          relu_backward,
+                          sigmoid,
+                          sigmoid_backward,
+                          tanh_backward,
+)
 from .conv import conv2d_backward
 from .linear import linear, linear_backward
 from .losses import cross_entropy_backward

@@ -6,8 +6,7 @@ from hypothesis import strategies as st
 
 from ...cases import Case
 from ...oracle import tensors, to_numpy, vjp
-from ...strategies import (FLOAT32, FLOAT64, has, is_float32,
-                          is_non_contiguous, layout_for, seeds, sizes)
+from ...strategies import FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, seeds, sizes
 from ...task import Example, Part, Signature, Task
 from .common import NON_CONTIGUOUS_ADVICE, _case, _spaced_normals
 
@@ -107,7 +106,8 @@ relu_backward = Task(
              "dx has the shape of x"),
         Part("kinks", elementwise_cases(backward=True, zeros=True), "some x are exactly 0",
              "at the kink x == 0 PyTorch uses relu'(0) = 0: the mask is x > 0, not x >= 0", _has_zero),
-        Part("non-contiguous", elementwise_cases(layout=True, backward=True), "the inputs are non-contiguous arrays",
+        Part("non-contiguous", elementwise_cases(layout=True, backward=True),
+             "the inputs are non-contiguous arrays",
              NON_CONTIGUOUS_ADVICE, is_non_contiguous),
         Part("float32", elementwise_cases(dtype=FLOAT32, backward=True),
              "the inputs are float32",
@@ -154,7 +154,8 @@ sigmoid_backward = Task(
              "compute s with a stable sigmoid (e = exp(-|x|)); the local gradient e / (1 + e)^2 "
              "or s * (1 - s) is then finite and tends to 0 in both tails; exp(-x) / "
              "(1 + exp(-x))^2 gives inf/inf = nan", _large),
-        Part("non-contiguous", elementwise_cases(layout=True, backward=True), "the inputs are non-contiguous arrays",
+        Part("non-contiguous", elementwise_cases(layout=True, backward=True),
+             "the inputs are non-contiguous arrays",
              NON_CONTIGUOUS_ADVICE, is_non_contiguous),
         Part("float32", elementwise_cases(dtype=FLOAT32, backward=True),
              "the inputs are float32",
@@ -176,7 +177,8 @@ tanh_backward = Task(
              "|x| is large (up to 50, a few near 1000)",
              "use np.tanh (bounded by 1): (exp(x) - exp(-x)) / (exp(x) + exp(-x)) gives "
              "inf/inf = nan above 710; 1 - tanh(x)^2 is then 0, as it should be", _large),
-        Part("non-contiguous", elementwise_cases(layout=True, backward=True), "the inputs are non-contiguous arrays",
+        Part("non-contiguous", elementwise_cases(layout=True, backward=True),
+             "the inputs are non-contiguous arrays",
              NON_CONTIGUOUS_ADVICE, is_non_contiguous),
         Part("float32", elementwise_cases(dtype=FLOAT32, backward=True), "the inputs are float32",
              "results keep the input's dtype", is_float32),
@@ -217,7 +219,8 @@ leaky_relu_backward = Task(
              "at the kink x == 0 PyTorch uses the slope: the mask is x > 0, not x >= 0", _has_zero),
         Part("slope", elementwise_cases(backward=True, slope=True), "a slope is given",
              "scale dout by the `slope` argument where x <= 0, not by a fixed 0.01", has("slope")),
-        Part("non-contiguous", elementwise_cases(layout=True, backward=True), "the inputs are non-contiguous arrays",
+        Part("non-contiguous", elementwise_cases(layout=True, backward=True),
+             "the inputs are non-contiguous arrays",
              NON_CONTIGUOUS_ADVICE, is_non_contiguous),
         Part("float32", elementwise_cases(dtype=FLOAT32, backward=True),
              "the inputs are float32",

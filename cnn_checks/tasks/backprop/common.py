@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from ...cases import Case
 from ...strategies import param
 
-
 NON_CONTIGUOUS = st.sampled_from(("strided", "fortran"))
 
 

@@ -6,8 +6,19 @@ from hypothesis import strategies as st
 
 from ...cases import Case, as_tuple
 from ...oracle import vjp
-from ...strategies import (FLOAT32, FLOAT64, any_above, count, has, is_float32,
-                          is_non_contiguous, layout_for, seeds, side, sizes)
+from ...strategies import (
+    FLOAT32,
+    FLOAT64,
+    any_above,
+    count,
+    has,
+    is_float32,
+    is_non_contiguous,
+    layout_for,
+    seeds,
+    side,
+    sizes,
+)
 from ...task import Example, Part, Signature, Task
 from .common import _case
 
@@ -94,7 +105,8 @@ conv2d_backward = Task(
              "reads get gradient 0"),
         Part("padding", conv_backward_cases(padding=True), "padding > 0",
              "work on the zero-padded input (x_pad for dw, a padded dx_pad to accumulate into), "
-             "then crop the padding off dx: dx = dx_pad[:, :, ph:ph + H, pw:pw + W]", has("padding", any_above(0))),
+             "then crop the padding off dx: dx = dx_pad[:, :, ph:ph + H, pw:pw + W]", has("padding",
+             any_above(0))),
         Part("dilation", conv_backward_cases(dilation=True), "dilation > 1",
              "kernel tap (k, l) reads input row i*stride + k*dilation (not i*stride + k): use "
              "the same positions for dx and dw as the forward pass does", has("dilation", any_above(1))),
@@ -109,7 +121,8 @@ conv2d_backward = Task(
         Part("non-contiguous", conv_backward_cases(layout=True),
              "the inputs are non-contiguous arrays",
              "do not assume C-contiguous memory (as_strided with hand-made strides, x.data, "
-             "in-place reshapes): index and slice the arrays, or np.ascontiguousarray them first", is_non_contiguous),
+             "in-place reshapes): index and slice the arrays, or np.ascontiguousarray them first",
+             is_non_contiguous),
         Part("float32", conv_backward_cases(dtype=FLOAT32),
              "the inputs are float32",
              "results keep the input's dtype: allocate dx, dw with dtype=x.dtype", is_float32),

@@ -5,8 +5,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ...oracle import tensors, to_numpy, vjp
-from ...strategies import (FLOAT32, FLOAT64, is_float32,
-                          is_non_contiguous, layout_for, seeds, sizes)
+from ...strategies import FLOAT32, FLOAT64, is_float32, is_non_contiguous, layout_for, seeds, sizes
 from ...task import Part, Signature, Task
 from .common import NON_CONTIGUOUS_ADVICE, _case, rows_above_one
 
@@ -69,8 +68,10 @@ linear_backward = Task(
              "the batch axis (D_out,)"),
         Part("batch", linear_cases(backward=True, batch=True), "the batch has more than one row",
              "every sample uses the same w and b, so dw = x.T @ dout and db = dout.sum(axis=0) "
-             "add up the contributions of all N rows (not their mean, not the first row)", rows_above_one("x")),
-        Part("non-contiguous", linear_cases(layout=True, backward=True), "the inputs are non-contiguous arrays",
+             "add up the contributions of all N rows (not their mean, not the first row)",
+             rows_above_one("x")),
+        Part("non-contiguous", linear_cases(layout=True, backward=True),
+             "the inputs are non-contiguous arrays",
              NON_CONTIGUOUS_ADVICE, is_non_contiguous),
         Part("float32", linear_cases(dtype=FLOAT32, backward=True),
              "the inputs are float32", "results keep the input's dtype", is_float32),

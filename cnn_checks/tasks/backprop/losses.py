@@ -5,8 +5,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ...oracle import vjp
-from ...strategies import (FLOAT32, FLOAT64, has, is_float32,
-                          is_non_contiguous, layout_for, seeds, sizes)
+from ...strategies import FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, seeds, sizes
 from ...task import Part, Signature, Task
 from .common import NON_CONTIGUOUS_ADVICE, _case, rows_above_one
 
@@ -61,7 +60,8 @@ cross_entropy_backward = Task(
              "with a probability target t the gradient is softmax(logits) - t (rows of t sum to "
              "1): use t in place of the one-hot matrix", has("target", lambda t: t.ndim == 2)),
         Part("large logits", ce_cases(large=True), "|logits| is large (up to about 1e4)",
-             "compute softmax stably: subtract each row's maximum before exp (exp(1000) is inf)", has("logits", lambda a: float(abs(a).max()) >= 100)),
+             "compute softmax stably: subtract each row's maximum before exp (exp(1000) is inf)",
+             has("logits", lambda a: float(abs(a).max()) >= 100)),
         Part("combined", ce_cases(batch=True, probs="either", large=True),
              "N > 1, large logits and either kind of target are combined",
              "(softmax(z) - t) / N with a stable softmax and t the one-hot matrix or the given "

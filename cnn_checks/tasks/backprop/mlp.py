@@ -6,8 +6,7 @@ from hypothesis import strategies as st
 
 from ...cases import Case
 from ...oracle import tensors, to_numpy, vjp
-from ...strategies import (FLOAT32, FLOAT64, is_float32,
-                          is_non_contiguous, layout_for, seeds, sizes)
+from ...strategies import FLOAT32, FLOAT64, is_float32, is_non_contiguous, layout_for, seeds, sizes
 from ...task import Example, Part, Signature, Task
 from .common import NON_CONTIGUOUS_ADVICE, _case, _spaced_normals, rows_above_one
 

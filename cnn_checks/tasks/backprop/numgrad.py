@@ -1,8 +1,6 @@
 """backprop: numerical_gradient (centred differences)."""
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 from hypothesis import strategies as st
 
@@ -11,8 +9,6 @@ from ...oracle import tensors, to_numpy, torch_precise
 from ...strategies import FLOAT64, has, is_non_contiguous, layout_for, seeds
 from ...task import Part, Task
 from .common import _case
-
-
 
 #: steps given explicitly: large enough that ignoring h (using 1e-6) changes
 #: the centred difference by h^2/6 f''' >> tolerance

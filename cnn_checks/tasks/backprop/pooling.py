@@ -6,11 +6,23 @@ from hypothesis import strategies as st
 
 from ...cases import Case, as_tuple
 from ...oracle import vjp
-from ...strategies import (FLOAT32, FLOAT64, any_above, as_pair, count, has, is_float32,
-                          is_non_contiguous, layout_for, seeds, side, sizes)
+from ...strategies import (
+    FLOAT32,
+    FLOAT64,
+    any_above,
+    as_pair,
+    count,
+    has,
+    is_float32,
+    is_non_contiguous,
+    layout_for,
+    seeds,
+    side,
+    sizes,
+)
 from ...task import Example, Part, Signature, Task
-from .common import _case
 from .activations import _F_U
+from .common import _case
 
 
 @st.composite
@@ -116,7 +128,8 @@ def _pool_parts(kind: str, accumulate: str, route: str, pad: str) -> tuple[Part,
     return (
         Part("basic", cases(), "", route),
         Part("default stride", cases(stride="default"), "stride is not given",
-             "stride=None means stride = kernel_size (PyTorch's default)", lambda c: "stride" not in c.params),
+             "stride=None means stride = kernel_size (PyTorch's default)",
+             lambda c: "stride" not in c.params),
         Part("overlap", cases(stride="overlap"), "stride < kernel_size (windows overlap)",
              accumulate, _overlap),
         Part("stride", cases(stride="gaps"), "stride > kernel_size (windows leave gaps)",
@@ -136,7 +149,8 @@ def _pool_parts(kind: str, accumulate: str, route: str, pad: str) -> tuple[Part,
         Part("non-contiguous", cases(layout=True),
              "the inputs are non-contiguous arrays",
              "do not assume C-contiguous memory (as_strided with hand-made strides, x.data, "
-             "in-place reshapes): index and slice the arrays, or np.ascontiguousarray them first", is_non_contiguous),
+             "in-place reshapes): index and slice the arrays, or np.ascontiguousarray them first",
+             is_non_contiguous),
         Part("float32", cases(dtype=FLOAT32),
              "the inputs are float32", "results keep the input's dtype: allocate dx with "
              "dtype=x.dtype", is_float32),
