@@ -79,6 +79,18 @@ def any_above(limit: int):
     return lambda v: max(as_pair(v)) > limit
 
 
+def several(case: Case) -> bool:
+    """More than one image, input channel or (for a convolution) output channel."""
+    x, w = case.arrays["x"], case.arrays.get("w")
+    return max(x.shape[0], x.shape[1], w.shape[0] if w is not None and w.ndim == 4 else 1) > 1
+
+
+def nonsquare_kernel(case: Case) -> bool:
+    """A convolution's kernel w has KH != KW."""
+    kh, kw = case.arrays["w"].shape[2:]
+    return kh != kw
+
+
 def distinct_pair(v) -> bool:
     return isinstance(v, (tuple, list)) and len(v) == 2 and v[0] != v[1]
 

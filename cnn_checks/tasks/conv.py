@@ -20,7 +20,9 @@ from ..strategies import (
     is_non_contiguous,
     layout_for,
     make_case,
+    nonsquare_kernel,
     seeds,
+    several,
     side,
     sizes,
 )
@@ -139,16 +141,6 @@ def _combined(**flags):
     return conv_cases(stride=True, padding=True, dilation=True, channels=True, bias=True, **flags)
 
 
-def _nonsquare_kernel(case: Case) -> bool:
-    kh, kw = case.arrays["w"].shape[2:]
-    return kh != kw
-
-
-def _several(case: Case) -> bool:
-    x, w = case.arrays["x"], case.arrays["w"]
-    return max(x.shape[0], x.shape[1], w.shape[0]) > 1
-
-
 def _oracle_conv(arrays, p, device):
     import torch.nn.functional as F
     t = tensors(arrays, device)
@@ -183,7 +175,7 @@ conv2d = Task(
              "kernel flip); output size is H - KH + 1 by W - KW + 1"),
         Part("nonsquare", conv_cases(nonsquare=True), "the kernel is not square (KH != KW)",
              "take KH from w.shape[2] and KW from w.shape[3]: rows use KH, columns KW; the "
-             "output is (H - KH + 1) by (W - KW + 1)", _nonsquare_kernel),
+             "output is (H - KH + 1) by (W - KW + 1)", nonsquare_kernel),
         Part("stride", conv_cases(stride=True), "stride > 1",
              "window (i, j) starts at row i*stride_h and column j*stride_w; output size "
              "floor((H - KH) / stride) + 1", has("stride", any_above(1))),
@@ -207,7 +199,7 @@ conv2d = Task(
              "columns (width)", has("stride", distinct_pair)),
         Part("channels", conv_cases(channels=True), "batch or channel sizes exceed 1",
              "each output channel sums over every input channel; weights are "
-             "(C_out, C_in, KH, KW); keep the batch axis separate", _several),
+             "(C_out, C_in, KH, KW); keep the batch axis separate", several),
         Part("bias", conv_cases(bias=True), "a bias is given",
              "add b[c_out] to every position of output channel c_out", has("b")),
         Part("combined", _combined(), "stride, padding, dilation, channels and bias are combined",

@@ -18,6 +18,7 @@ from ..strategies import (
     layout_for,
     make_case,
     seeds,
+    several,
     side,
     sizes,
 )
@@ -74,10 +75,6 @@ def pool_cases(draw, *, dtype=FLOAT64, stride=False, padding=False, nonsquare=Fa
     return make_case(draw(seeds), dtype, {"x": (n, c, H, W)}, params, layout_for(draw, layout))
 
 
-def _several(case: Case) -> bool:
-    return max(case.arrays["x"].shape[:2]) > 1
-
-
 def _nonsquare(case: Case) -> bool:
     kh, kw = as_pair(case.params["kernel_size"])
     return kh != kw
@@ -132,7 +129,7 @@ def _pool_parts(kind: str) -> tuple[Part, ...]:
              "rows move by stride[0], columns by stride[1]", has("stride", distinct_pair)),
         Part("channels", pool_cases(channels=True), "batch or channel sizes exceed 1",
              "pool every (n, c) feature map on its own: reduce over the window only, never "
-             "across images or channels", _several),
+             "across images or channels", several),
         Part("non-contiguous", pool_cases(layout=True), "the inputs are non-contiguous arrays",
              "do not assume C-contiguous memory (as_strided with hand-made strides, x.data): "
              "index and slice x, or np.ascontiguousarray it first", is_non_contiguous),
@@ -223,7 +220,7 @@ global_avg_pool2d = Task(
              "not (N, C, 1, 1)"),
         Part("channels", global_cases(channels=True), "batch or channel sizes exceed 1",
              "average over the last two axes only (axis=(2, 3)); one number per image and "
-             "channel", _several),
+             "channel", several),
         Part("non-contiguous", global_cases(layout=True), "the inputs are non-contiguous arrays",
              "do not assume C-contiguous memory: reduce with x.mean(axis=(2, 3)) or "
              "np.ascontiguousarray x first", is_non_contiguous),

@@ -15,7 +15,9 @@ from ...strategies import (
     is_float32,
     is_non_contiguous,
     layout_for,
+    nonsquare_kernel,
     seeds,
+    several,
     side,
     sizes,
 )
@@ -59,16 +61,6 @@ def conv_backward_cases(draw, *, dtype=FLOAT64, nonsquare=False, stride=False, p
     return _case(arrays, params, layout_for(draw, layout), dtype)
 
 
-def _several(case: Case) -> bool:
-    x, w = case.arrays["x"], case.arrays["w"]
-    return max(x.shape[0], x.shape[1], w.shape[0]) > 1
-
-
-def _nonsquare(case: Case) -> bool:
-    kh, kw = case.arrays["w"].shape[2:]
-    return kh != kw
-
-
 _call_conv_backward = Signature(("dout", "x", "w"), ("stride", "padding", "dilation"))
 
 
@@ -95,7 +87,7 @@ conv2d_backward = Task(
              "to dx[i + k, j + l] and dout[i, j] * x[i + k, j + l] to dw[k, l]; windows overlap, so "
              "accumulate with += ; db is dout summed over batch and positions"),
         Part("nonsquare", conv_backward_cases(nonsquare=True), "the kernel is not square (KH != KW)",
-             "rows use KH = w.shape[2], columns KW = w.shape[3]", _nonsquare),
+             "rows use KH = w.shape[2], columns KW = w.shape[3]", nonsquare_kernel),
         Part("stride", conv_backward_cases(stride=True), "stride > 1",
              "output (i, j) reads input row i*stride_h + k and column j*stride_w + l: send its "
              "gradient back to exactly those positions", has("stride", any_above(1))),
@@ -112,7 +104,7 @@ conv2d_backward = Task(
              "the same positions for dx and dw as the forward pass does", has("dilation", any_above(1))),
         Part("channels", conv_backward_cases(channels=True), "batch or channel sizes exceed 1",
              "dx[n, c] sums over output channels o of dout[n, o] * w[o, c]; dw[o, c] and db[o] "
-             "sum over the batch; keep the shapes of x and w", _several),
+             "sum over the batch; keep the shapes of x and w", several),
         Part("combined", conv_backward_cases(stride=True, padding=True, dilation=True,
                                              channels=True, nonsquare=True),
              "stride, padding, dilation, channels and a non-square kernel are combined",

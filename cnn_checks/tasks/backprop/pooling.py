@@ -17,6 +17,7 @@ from ...strategies import (
     is_non_contiguous,
     layout_for,
     seeds,
+    several,
     side,
     sizes,
 )
@@ -106,10 +107,6 @@ def _rectangular(case: Case) -> bool:
     return kh != kw or sh != sw
 
 
-def _several(case: Case) -> bool:
-    return max(case.arrays["x"].shape[:2]) > 1
-
-
 def _pool_oracle(name):
     def oracle(arrays, p, device):
         import torch.nn.functional as F
@@ -141,7 +138,7 @@ def _pool_parts(kind: str, accumulate: str, route: str, pad: str) -> tuple[Part,
              "columns", _rectangular),
         Part("padding", cases(padding=True), "padding > 0", pad, has("padding", any_above(0))),
         Part("channels", cases(channels=True), "batch or channel sizes exceed 1",
-             f"{kind} pooling works on each image and channel separately: keep the N and C axes", _several),
+             f"{kind} pooling works on each image and channel separately: keep the N and C axes", several),
         Part("combined", cases(stride="any", rectangular=True, padding=True, channels=True),
              "pair kernel and stride, padding and channels are combined (windows may overlap)",
              "window (i, j) covers padded rows i*stride_h .. i*stride_h + KH - 1 and columns "
