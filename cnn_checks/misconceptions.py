@@ -562,12 +562,12 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
 
 def matches(wrong: Sequence, got: Sequence[np.ndarray], dtype) -> bool:
     """The student's answer equals the wrong variant's: same shapes, the same
-    non-finite entries, and the finite ones within the dtype's tolerance."""
+    non-finite entries, and the finite ones within the dtype's tolerance
+    (the one that told the answer from the right one)."""
     from .tolerances import tolerance
     if len(wrong) != len(got):
         return False
     rtol, atol = tolerance(dtype)
-    rtol, atol = rtol * 10, atol * 10
     for w, g in zip(wrong, got, strict=True):
         if g is None:
             return False
