@@ -286,9 +286,11 @@ annealed_lr = Task(
         Part("basic", anneal_cases(), "",
              "alpha(t) = alpha / (eps + t): divide by the sum eps + t, return a float"),
         Part("start", anneal_cases(start=True), "t = 0",
-             "at t = 0 the schedule starts at alpha / eps (large when eps is small)"),
+             "at t = 0 the schedule starts at alpha / eps (large when eps is small)",
+             has("t", lambda t: t == 0)),
         Part("large", anneal_cases(large=True), "t is large and eps small",
-             "alpha(t) decays like alpha / t towards 0: use true division, not //"),
+             "alpha(t) decays like alpha / t towards 0: use true division, not //",
+             has("t", lambda t: t >= 1000)),
     ),
     examples=(
         Example(_anneal(0.1, 0.5, 0), [0.2],

@@ -61,6 +61,14 @@ def conv_backward_cases(draw, *, dtype=FLOAT64, nonsquare=False, stride=False, p
     return _case(arrays, params, layout_for(draw, layout), dtype)
 
 
+def _leaves_remainder(case: Case) -> bool:
+    """The windows miss the last rows or columns of the input."""
+    x, w = case.arrays["x"], case.arrays["w"]
+    s, p, d = (case.params[k] for k in ("stride", "padding", "dilation"))
+    return any((n + 2 * p - d * (k - 1) - 1) % s != 0
+               for n, k in ((x.shape[2], w.shape[2]), (x.shape[3], w.shape[3])))
+
+
 _call_conv_backward = Signature(("dout", "x", "w"), ("stride", "padding", "dilation"))
 
 
@@ -94,7 +102,7 @@ conv2d_backward = Task(
         Part("remainder", conv_backward_cases(remainder=True),
              "the windows do not cover the input exactly (stride > 1 leaves rows/columns over)",
              "dx has the shape of x, not of the region the windows cover: inputs that no window "
-             "reads get gradient 0"),
+             "reads get gradient 0", _leaves_remainder),
         Part("padding", conv_backward_cases(padding=True), "padding > 0",
              "work on the zero-padded input (x_pad for dw, a padded dx_pad to accumulate into), "
              "then crop the padding off dx: dx = dx_pad[:, :, ph:ph + H, pw:pw + W]", has("padding",
