@@ -334,6 +334,57 @@ def _mlp_mean(task, case):
     return [np.asarray(v) / _rows(case, "X") for v in _oracle(task, case)]
 
 
+def _pool_geometry(case: Case):
+    kh, kw = as_pair(as_tuple(case.params["kernel_size"]))
+    sh, sw = as_pair(as_tuple(case.params.get("stride") or (kh, kw)))
+    ph, pw = as_pair(as_tuple(case.params.get("padding", 0)))
+    return kh, kw, sh, sw, ph, pw
+
+
+def _pool_assign(kind: str):
+    """'=' instead of '+=' when a pooling window's gradient goes into dx:
+    windows visited in row-major order, the last one writing a position wins."""
+    def compute(task, case):
+        kh, kw, sh, sw, ph, pw = _pool_geometry(case)
+        x = np.asarray(case.arrays["x"], dtype=np.float64)
+        dout = np.asarray(case.arrays["dout"], dtype=np.float64)
+        N, C, H, W = x.shape
+        x_pad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+        dx = np.zeros_like(x_pad)
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                r, c = i * sh, j * sw
+                if kind == "avg":
+                    dx[:, :, r:r + kh, c:c + kw] = dout[:, :, i:i + 1, j:j + 1] / (kh * kw)
+                    continue
+                window = x_pad[:, :, r:r + kh, c:c + kw].reshape(N, C, -1)
+                best = np.argmax(window, axis=2)
+                for n in range(N):
+                    for ch in range(C):
+                        a, b = divmod(int(best[n, ch]), kw)
+                        dx[n, ch, r + a, c + b] = dout[n, ch, i, j]
+        return [dx[:, :, ph:ph + H, pw:pw + W]]
+    return compute
+
+
+def _conv_assign(task, case):
+    """'=' instead of '+=' when a kernel tap's gradient goes into dx: taps
+    visited in row-major order, the last one reaching a position wins."""
+    x, w, dout = (np.asarray(case.arrays[n], dtype=np.float64) for n in ("x", "w", "dout"))
+    (sh, sw), (dh, dw) = (as_pair(as_tuple(case.params[k])) for k in ("stride", "dilation"))
+    ph, pw = as_pair(as_tuple(case.params["padding"]))
+    N, C, H, W = x.shape
+    OH, OW = dout.shape[2:]
+    dx = np.zeros((N, C, H + 2 * ph, W + 2 * pw))
+    for k in range(w.shape[2]):
+        for l_ in range(w.shape[3]):
+            rows = slice(k * dh, k * dh + (OH - 1) * sh + 1, sh)
+            cols = slice(l_ * dw, l_ * dw + (OW - 1) * sw + 1, sw)
+            dx[:, :, rows, cols] = np.einsum("noij,oc->ncij", dout, w[:, :, k, l_])
+    _, dw_, db = _oracle(task, case)
+    return [dx[:, :, ph:ph + H, pw:pw + W], dw_, db]
+
+
 def _forward_difference(task, case):
     x, a, b = (np.asarray(case.arrays[n], dtype=np.float64) for n in ("x", "a", "b"))
     h = case.params.get("h", 1e-6)
@@ -505,12 +556,22 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
         M("db not summed over the batch (db = dout)", _linear_db_not_summed),
         M("dw averaged over the batch instead of summed", _linear_dw_mean),
     ),
-    "backprop.conv2d_backward": (M("db averaged over the batch instead of summed", _db_mean),),
+    "backprop.conv2d_backward": (
+        M("db averaged over the batch instead of summed", _db_mean),
+        M("'=' instead of '+=' when adding into dx (an input read by several windows keeps "
+          "only the last contribution)", _conv_assign),
+    ),
     "backprop.avg_pool2d_backward": (
         M("every input gets the full dout instead of dout / (KH*KW)",
           _scaled(lambda c: float(np.prod(as_pair(as_tuple(c.params["kernel_size"])))))),
+        M("'=' instead of '+=' when adding into dx (an input in several windows keeps only "
+          "the last share)", _pool_assign("avg")),
     ),
-    "backprop.max_pool2d_backward": (M("padding with zeros instead of -inf", _pad_fill(0.0)),),
+    "backprop.max_pool2d_backward": (
+        M("padding with zeros instead of -inf", _pad_fill(0.0)),
+        M("'=' instead of '+=' when routing to the winner (an input that wins several "
+          "windows keeps only the last one's gradient)", _pool_assign("max")),
+    ),
     "backprop.cross_entropy_backward": (
         M("the gradient of the summed loss (softmax - onehot, not divided by N)",
           _scaled(lambda c: float(c.arrays["logits"].shape[0]))),

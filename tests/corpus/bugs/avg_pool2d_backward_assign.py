@@ -4,7 +4,7 @@ import numpy as np
 
 TASK = "backprop.avg_pool2d_backward"
 MODULE = "backprop"
-CAUSE = None  # no mechanism names this one
+CAUSE = "'=' instead of '+='"
 
 
 def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0):

@@ -4,7 +4,7 @@ import numpy as np
 
 TASK = "backprop.conv2d_backward"
 MODULE = "backprop"
-CAUSE = None  # no mechanism names this one
+CAUSE = "'=' instead of '+='"
 
 
 def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1):

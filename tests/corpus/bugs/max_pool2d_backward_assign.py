@@ -5,7 +5,7 @@ import numpy as np
 
 TASK = "backprop.max_pool2d_backward"
 MODULE = "backprop"
-CAUSE = None  # no mechanism names this one
+CAUSE = "'=' instead of '+='"
 
 
 def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0):
