@@ -42,7 +42,10 @@ class Factor:
 
 
 def _with(case: Case, arrays=None, params=None, layout=None) -> Case:
-    return replace(case, arrays=dict(case.arrays if arrays is None else arrays),
+    """The case with some of its arrays, hyper-parameters or layout replaced
+    (arrays stored as C-contiguous copies, as every case's are)."""
+    arrays = case.arrays if arrays is None else arrays
+    return replace(case, arrays={k: np.ascontiguousarray(a) for k, a in arrays.items()},
                    params=dict(case.params if params is None else params),
                    layout=case.layout if layout is None else layout)
 
