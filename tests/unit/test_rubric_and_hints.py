@@ -28,7 +28,8 @@ def test_weights_share_the_points():
     rubric = Rubric({"conv.conv2d": 10}, {"conv.conv2d": {"basic": 3}})
     shares = rubric.part_points("conv.conv2d")
     n = len(shares)
-    assert shares["basic"] == pytest.approx(10 * 3 / (n + 2), abs=0.011)
+    # the first part takes the rounding of the others: up to 0.005 each
+    assert shares["basic"] == pytest.approx(10 * 3 / (n + 2), abs=0.005 * (n - 1) + 0.001)
     others = [v for k, v in shares.items() if k != "basic"]
     assert max(others) - min(others) < 0.02
 
