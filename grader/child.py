@@ -63,10 +63,8 @@ def load(request: dict, submission: str):
         module = load_module(package, task.module)
     except BaseException as exc:  # SyntaxError, ImportError, SystemExit at import, ...
         from cnn_checks.implementations import module_dir
-        from cnn_checks.implementations import module_dir
         return task, Failed(Kind.IMPORT,
                             describe_import_error(task.module, exc, module_dir(Path(submission))),
-                            fatal=True)
                             fatal=True)
     return task, find_callable(module, task)
 

@@ -21,7 +21,7 @@ from cnn_checks.runner import PartResult
 from cnn_checks.tasks import TASKS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus.build import BUGS, make_submission  # noqa: E402
+from corpus.build import BUGS, make_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 
