@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
+from ...cases import Case
 from ...oracle import vjp
 from ...strategies import FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, seeds, sizes
-from ...task import Part, Signature, Task
+from ...task import Example, Part, Signature, Task
 from .common import NON_CONTIGUOUS_ADVICE, _case, rows_above_one
 
 
