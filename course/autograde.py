@@ -5,8 +5,16 @@ the scores into the gradebook.
 
     python -m course autograde COURSE_DIR ASSIGNMENT [STUDENT ...] [--examples N] [--tasks ...]
 
+* first, each submitted notebook's structure is checked against the released
+  one (course/checks.py): a cell with grading metadata the release does not
+  have, or a duplicated answer/grade cell, makes the submission an error
+  with that reason, recorded in status.json and the export, never a zero;
+  the other students are graded all the same.
 * quiz: each answer cell is parsed (never executed) and compared, as a plain
-  `str`/`int`, with the key loaded (MC) or computed (numeric) in this process.
+  `str`/`int`/`float`, with the key of the student's own variant, computed
+  in this process (course/quiz.py); the question texts the student saw go
+  into the feedback, and the per-question report (course/quiz_report.py)
+  is rebuilt.
 * cnn: each notebook is assembled into its module file (`conv.ipynb` ->
   `conv.py`) in a fresh folder, graded by `grader grade` (student code runs
   only in the grader's sandboxed children: an os._exit, a hang or a
@@ -28,8 +36,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import notebooks, quiz
-from .build import CODING, course_modules, make_api
+from . import checks, notebooks, quiz, quiz_report, status
+from .build import CODING, course_modules, course_settings, make_api
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,8 +66,7 @@ def grade_modules(folder: Path, tasks=None, examples=None, timeout=3600) -> dict
         except ProcessLookupError:
             pass
     if proc.returncode != 0 or not out.exists():
-        tail = log.decode(errors="replace")[-3000:]
-        raise RuntimeError(f"grader grade failed ({proc.returncode}):\n{tail}")
+        raise RuntimeError(f"grader grade failed ({proc.returncode}):\n{log.decode(errors='replace')[-3000:]}")
     return json.loads(out.read_text())
 
 
@@ -110,25 +117,79 @@ def _write(gb, assignment, student, notebook, grade_id, score, comment, answer_i
             pass
 
 
+class SubmissionError(Exception):
+    """A submission that cannot be graded, with the reason in plain words."""
+
+
+def _readable_log(log: str) -> str:
+    """nbgrader's warnings and errors, without its advice to run `nbgrader
+    update` (which it prints for any failure while filing a notebook)."""
+    keep = []
+    for line in (log or "").splitlines():
+        if line.startswith(("[WARNING]", "[ERROR]")) and "old version" not in line \
+                and "Removing failed assignment" not in line:
+            keep.append(line.split("] ", 1)[-1])
+    return "; ".join(keep)
+
+
+def _autograde_quietly(api, assignment: str, student: str) -> dict:
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return api.autograde(assignment, student, force=True, create=True)
+
+
+def file_submission(root: Path, assignment: str, student: str, api) -> Path:
+    """Check the submission's structure, then let nbgrader file it in the
+    gradebook (no code runs, no score). Returns the autograded folder;
+    raises SubmissionError with the reason when it cannot be graded."""
+    problems = checks.check_submission(root, assignment, student)
+    if problems:
+        raise SubmissionError("; ".join(problems))
+    res = _autograde_quietly(api, assignment, student)
+    if not res.get("success"):
+        reason = _readable_log(res.get("log", "")) or (res.get("error") or "").strip().splitlines()[-1:]
+        raise SubmissionError(f"nbgrader could not file the submission: {reason}")
+    return root / "autograded" / student / assignment
+
+
+def _writable(path: Path):
+    """nbgrader leaves autograded notebooks read-only (444)."""
+    os.chmod(path, 0o644)
+    return path
+
+
+def score_quiz_submission(root: Path, student: str, nb_dir: Path) -> dict:
+    settings = course_settings(root)
+    path = nb_dir / "quiz.ipynb"
+    nb = nbformat.read(str(path), as_version=4) if path.exists() else nbformat.v4.new_notebook()
+    bank = quiz.load_bank()
+    outcomes = quiz.grade_quiz(nb, student, bank, settings["quiz_seed"], settings["quiz_draw"])
+    scores = {("quiz", gid): v for gid, v in
+              quiz.score_quiz(nb, student, bank, settings["quiz_seed"], settings["quiz_draw"]).items()}
+    if path.exists():
+        # The feedback shows each question as this student saw it.
+        quiz.fill_questions(nb, [o.item for o in outcomes])
+        nbformat.write(nb, str(_writable(path)))
+        os.chmod(path, 0o444)
+    quiz_report.save_outcomes(root, student, outcomes)
+    return scores
+
+
 def autograde_student(root: Path, assignment: str, student: str, *, tasks=None, examples=None,
                       api=None) -> dict:
     """nbgrader autograde (filing only), then the trusted scores. Returns
-    {notebook: {grade_id: score}}."""
+    {notebook: {grade_id: score}}; raises SubmissionError for a submission
+    that cannot be graded."""
     root = Path(root).resolve()
     api = api or make_api(root)
-    res = api.autograde(assignment, student, force=True, create=True)
-    if not res.get("success"):
-        why = res.get("error") or res.get("log")
-        raise RuntimeError(f"nbgrader autograde {assignment} {student}:\n{why}")
-    nb_dir = root / "autograded" / student / assignment
-    if assignment == quiz.QUIZ:
-        path = nb_dir / "quiz.ipynb"
-        nb = nbformat.read(str(path), as_version=4) if path.exists() else nbformat.v4.new_notebook()
-        scores = {("quiz", gid): v for gid, v in quiz.score_quiz(nb, student).items()}
-    elif assignment == CODING:
-        scores = score_coding(nb_dir, course_modules(root), tasks, examples)
-    else:
+    if assignment not in (quiz.QUIZ, CODING):
         raise SystemExit(f"unknown assignment {assignment!r}")
+    nb_dir = file_submission(root, assignment, student, api)
+    if assignment == quiz.QUIZ:
+        scores = score_quiz_submission(root, student, nb_dir)
+    else:
+        scores = score_coding(nb_dir, course_modules(root), tasks, examples)
     from nbgrader.api import Gradebook
     # Written last, by this process, after every child of the grader is dead.
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
@@ -142,26 +203,43 @@ def autograde_student(root: Path, assignment: str, student: str, *, tasks=None, 
 
 
 def autograde(root: Path, assignment: str, students=None, *, tasks=None, examples=None) -> dict:
+    """Every student (or the named ones), each on their own: a submission
+    that cannot be graded is recorded as an error with its reason
+    (status.json, and the export) and the others are graded all the same.
+    Returns {student: summary} for the graded ones."""
     root = Path(root).resolve()
     api = make_api(root)
     if not students:
         folder = root / "submitted"
-        found = folder.iterdir() if folder.is_dir() else []
-        students = sorted(p.name for p in found if (p / assignment).is_dir())
+        students = sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir()) if folder.is_dir() else []
     out = {}
     for s in students:
         start = time.perf_counter()
-        out[s] = autograde_student(root, assignment, s, tasks=tasks, examples=examples, api=api)
-        print(f"{assignment} {s}: {sum(sum(v.values()) for v in out[s].values()):g} "
-              f"({time.perf_counter() - start:.1f} s)", flush=True)
+        try:
+            out[s] = autograde_student(root, assignment, s, tasks=tasks, examples=examples, api=api)
+        except SubmissionError as exc:
+            status.record(root, assignment, s, "error", str(exc))
+            if assignment == quiz.QUIZ:
+                quiz_report.forget(root, s)
+            print(f"{assignment} {s}: ERROR, not graded: {exc}", flush=True)
+            continue
+        total = sum(sum(v.values()) for v in out[s].values())
+        status.record(root, assignment, s, "graded", "", total)
+        print(f"{assignment} {s}: {total:g} ({time.perf_counter() - start:.1f} s)", flush=True)
+    if assignment == quiz.QUIZ:
+        csv_path, png_path = quiz_report.write_report(root)
+        print(f"per-question report: {csv_path}, {png_path}", flush=True)
     return out
 
 
 def export_csv(root: Path, to: Path) -> Path:
-    """`nbgrader export` without the CLI's start-up cost."""
+    """`nbgrader export` without the CLI's start-up cost, plus a `status`
+    column: graded, error (with the reason; the score is left empty, it is
+    not a zero) or not graded."""
     from nbgrader.api import Gradebook
     from nbgrader.plugins import CsvExportPlugin
     api = make_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         CsvExportPlugin(to=str(to)).export(gb)
+    status.annotate_csv(Path(root), Path(to))
     return Path(to)

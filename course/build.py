@@ -1,11 +1,17 @@
 """Build a complete nbgrader course folder in one go.
 
     python -m course build COURSE_DIR [--exchange DIR] [--modules conv ...]
+                           [--quiz-seed TEXT] [--quiz-draw ID,ID,...]
 
-writes COURSE_DIR/nbgrader_config.py and the source assignments
-`quiz` (quiz.ipynb) and `cnn` (one notebook per module of assignments/,
-plus visible_checks.py), then runs `generate_assignment` for both.
-Nothing secret is written: no answer key, no hidden test, no solution.
+writes COURSE_DIR/nbgrader_config.py, the feedback template, and the source
+assignments `quiz` (quiz.ipynb) and `cnn` (one notebook per module of
+assignments/, plus visible_checks.py), then runs `generate_assignment` for
+both. Nothing secret is written: no answer key, no hidden test, no solution.
+
+`--quiz-seed` mixes a per-course value into every student's draw (a new
+cohort gets new variants); `--quiz-draw` fixes the multiple-choice questions
+(the same ids for everyone, e.g. for an exam); options and numbers still
+vary per student.
 """
 from __future__ import annotations
 
@@ -47,12 +53,45 @@ c.ClearSolutions.enabled = False
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 # Which modules the coding notebooks cover (read by course.autograde).
 c.CourseDirectory.db_url = {db_url!r}
+# Feedback shows the trusted step's comments verbatim (preformatted): the
+# course's copy of nbgrader's `feedback` template comes first.
+c.HTMLExporter.template_name = "feedback"
+c.HTMLExporter.extra_template_basedirs = {template_dirs!r}
+# Read by course.autograde: the coding notebooks' modules and the quiz draw.
 CNN_MODULES = {modules!r}
+QUIZ_SEED = {seed!r}
+QUIZ_DRAW = {draw!r}
 '''
+
+TEMPLATE = "feedback"  # the name nbgrader's API insists on; the course's copy is found first
+_COMMENT = "{{ cell.metadata.nbgrader.comment | markdown2html | strip_files_prefix }}"
+_VERBATIM = '<pre class="comment-text">{{ cell.metadata.nbgrader.comment | e }}</pre>'
+
+
+def nbgrader_templates() -> Path:
+    import nbgrader
+    return Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"
+
+
+def write_feedback_template(root: Path) -> Path:
+    """nbgrader's feedback template with one change: comments are shown as
+    preformatted text, not rendered as Markdown (`i*stride + k*dilation`
+    stays as written, line breaks stay)."""
+    src = nbgrader_templates() / "feedback"
+    html = (src / "index.html.j2").read_text()
+    if _COMMENT not in html:
+        raise RuntimeError("nbgrader's feedback template changed: cannot make comments verbatim")
+    html = html.replace(_COMMENT, _VERBATIM).replace(
+        ".comment {", ".comment-text {\n    white-space: pre-wrap;\n    margin: 0.3em 0 0 0;\n}\n\n.comment {", 1)
+    out = root / "templates" / TEMPLATE
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "index.html.j2").write_text(html)
+    shutil.copy(src / "conf.json", out / "conf.json")
+    return out
 
 
 def build(root: Path, exchange: Path | None = None, modules=None, timeout: int = 60,
-          generate: bool = True) -> Path:
+          generate: bool = True, quiz_seed: str = "", quiz_draw=None) -> Path:
     from cnn_checks.tasks import MODULES
     from grader.rubric import Rubric
     root = Path(root).resolve()
@@ -63,17 +102,22 @@ def build(root: Path, exchange: Path | None = None, modules=None, timeout: int =
         raise SystemExit(f"unknown modules: {sorted(unknown)}")
     if Path(__file__).resolve().parent.is_relative_to(root):
         raise SystemExit("the course folder must not contain the course/ package (the key)")
+    bank = quiz.load_bank()
+    quiz_draw = quiz.check_draw(bank, quiz_draw)
     root.mkdir(parents=True, exist_ok=True)
+    write_feedback_template(root)
     exchange.mkdir(parents=True, exist_ok=True)
     os.chmod(exchange, 0o777)
     (root / "nbgrader_config.py").write_text(CONFIG.format(
         course_id=COURSE_ID, root=str(root), exchange=str(exchange), timeout=timeout,
         exclude={CODING: [f"{m}.py" for m in modules]}, modules=modules,
-        db_url=f"sqlite:///{root / 'gradebook.db'}"))
+        db_url=f"sqlite:///{root / 'gradebook.db'}",
+        template_dirs=[str(root / "templates"), str(nbgrader_templates())],
+        seed=str(quiz_seed or ""), draw=quiz_draw))
     src = root / "source"
     q = src / quiz.QUIZ
     q.mkdir(parents=True, exist_ok=True)
-    nbformat.write(quiz.quiz_notebook(), q / "quiz.ipynb")
+    nbformat.write(quiz.quiz_notebook(bank, str(quiz_seed or ""), quiz_draw), q / "quiz.ipynb")
     cnn = src / CODING
     if cnn.exists():
         shutil.rmtree(cnn)
@@ -96,10 +140,17 @@ def load_config(root: Path):
     return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
 
 
-def course_modules(root: Path) -> list[str]:
+def course_settings(root: Path) -> dict:
+    """The course's own settings in nbgrader_config.py: CNN_MODULES,
+    QUIZ_SEED and QUIZ_DRAW (the instructor's file, never a student's)."""
     ns: dict = {"get_config": lambda: load_config(root)}
     exec(compile((Path(root) / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), ns)
-    return list(ns["CNN_MODULES"])
+    return {"modules": list(ns["CNN_MODULES"]), "quiz_seed": str(ns.get("QUIZ_SEED", "")),
+            "quiz_draw": ns.get("QUIZ_DRAW")}
+
+
+def course_modules(root: Path) -> list[str]:
+    return course_settings(root)["modules"]
 
 
 def _venv_on_path() -> None:
