@@ -146,7 +146,7 @@ def show_cell_id(name: str) -> str:
 
 def _setup_source(bank: dict, seed: str, fixed) -> str:
     engine = inspect.getsource(quiz_variant)
-    data = pprint.pformat(public_bank(bank), width=110, sort_dicts=True)
+    data = pprint.pformat(public_bank(bank), width=110, sort_dicts=False)  # params are drawn in order
     return (f"# The quiz generator (no answers in here). Run this cell first.\n"
             f"COURSE_SEED = {seed!r}\nFIXED_DRAW = {fixed!r}\nBANK = {data}\n\n"
             + engine.split('"""', 2)[2].lstrip())

@@ -130,8 +130,8 @@ def numbers(question, stream):
 
 def variant(question, student, seed=""):
     """One student's version of one question: its text, the four options in
-    the student's order, and `order`, the index (in the public candidate
-    list) behind each letter."""
+    the student's order, `order` (the index, in the public candidate list,
+    behind each letter) and `names` (its numbers)."""
     stream = Stream("cnn-quiz", seed, student, question["id"])
     candidates = question["candidates"]
     fmt = question.get("format", "text")
@@ -151,7 +151,7 @@ def variant(question, student, seed=""):
     order = stream.shuffled(range(len(candidates)))
     text = question["text"].format(**{k: layout(v) for k, v in names.items()}) if names else question["text"]
     return {"id": question["id"], "topic": question["topic"], "text": text,
-            "options": [shown[i] for i in order], "order": order}
+            "options": [shown[i] for i in order], "order": order, "names": names}
 
 
 def numeric_variant(question, student, seed=""):
