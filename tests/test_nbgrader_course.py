@@ -1,14 +1,21 @@
-"""End to end through REAL nbgrader (no mocks): build the course, release,
-three students fetch and submit (each with its own HOME), collect,
-autograde (+ the trusted step), feedback, export; exact grades for a correct,
-a partly wrong and an adversarial student.
+"""End to end through REAL nbgrader (no mocks): build the course (with a
+course seed for the quiz), release, five students fetch and submit (each
+with its own HOME), collect, autograde (+ the trusted step), feedback,
+export; exact grades for a correct, a wrong and an adversarial student, and
+two malformed quiz notebooks (a fake grade cell, a duplicated answer cell)
+reported as errors with their reason while every other student is graded.
 
+Every student has their own quiz variant (questions, numbers, option order);
+the answers are computed here from each student's key, as the grader does.
 The coding part is restricted to the padding and conv modules (3 tasks,
 20 examples per part) to keep the test short; the quiz is complete.
 """
 from __future__ import annotations
 
+import copy
 import csv
+import html
+import json
 import sys
 import time
 from pathlib import Path
@@ -29,6 +36,7 @@ pytestmark = pytest.mark.slow
 MODULES = ["padding", "conv"]
 EXAMPLES = 20
 QUIZ_MAX = 23.0   # 20 MC + 3 numeric
+SEED = "e2e-course"
 CNN_MAX = 20.0    # pad2d 4 + conv_output_size 2 + conv2d 14 (grader/rubric.toml)
 
 
@@ -85,17 +93,17 @@ def _solution(module: str) -> str:
                           "from array_api_compat import array_namespace, device")
 
 
-def _quiz_answers(student: str, wrong=(), overrides=None) -> dict:
-    bank = quiz.load_bank()
-    changes = {}
-    for i, q in enumerate(bank["question"], 1):
-        letter = q["answer"]
-        if i in wrong:
-            letter = "ABCD"[("ABCD".index(letter) + 1) % 4]
-        changes[f"q{i}"] = f'q{i} = "{letter}"'
-    changes["student_id"] = f'STUDENT_ID = "{student}"'
-    for name, value in quiz.numeric_answers(student).items():
-        changes[name] = f"{name} = {value}"
+def _quiz_answers(student: str, wrong=False, overrides=None) -> dict:
+    """The answer cells of a student's own quiz: all right, or (wrong=True)
+    every multiple-choice answer a distractor and every number off."""
+    changes = {"student_id": f'STUDENT_ID = "{student}"'}
+    for it in quiz.student_key(quiz.load_bank(), student, SEED):
+        if it.name.startswith("q"):
+            letter = sorted(it.misconceptions)[0] if wrong else it.correct
+            changes[it.name] = f'{it.name} = "{letter}"'
+        else:
+            value = it.correct + 1 if wrong else (round(it.correct, 3) if it.tolerance else it.correct)
+            changes[it.name] = f"{it.name} = {value!r}"
     changes.update(overrides or {})
     return changes
 
@@ -111,11 +119,11 @@ def _conv_partly_wrong():
 
 def _adversary(gradebook: Path, key_file: Path):
     quiz_changes = {
-        # a str subclass whose == is always True (the honest letter is wrong)
+        # a str subclass whose == is always True
         "q1": "class S(str):\n    def __eq__(self, other):\n        return True\n"
               "    __hash__ = str.__hash__\n\nq1 = S('A')",
-        # reads the answer key from disk
-        "q2": f"import tomllib\nq2 = tomllib.load(open({str(key_file)!r}, 'rb'))['question'][1]['answer']",
+        # reads the bank (with its key) from disk
+        "q2": f"import tomllib\nq2 = tomllib.load(open({str(key_file)!r}, 'rb'))['question'][1]['correct']",
         # a detached process in the quiz too (never executed by the course)
         "q3": f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import sqlite3; "
               f"sqlite3.connect({str(gradebook)!r}).execute(\"delete from grade\")'], "
@@ -147,21 +155,52 @@ def _adversary(gradebook: Path, key_file: Path):
 
 # ---------------------------------------------------------------- the test
 
+def _malform(path: Path, how: str):
+    nb = nbformat.read(str(path), as_version=4)
+    if how == "fake grade cell":
+        cell = nbformat.v4.new_code_cell("bonus = 'A'")
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": False,
+                                     "grade_id": "bonus", "points": 100}
+        nb.cells.append(cell)
+    else:  # a duplicated answer cell
+        i = next(k for k, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "q2")
+        nb.cells.insert(i + 1, copy.deepcopy(nb.cells[i]))
+    nbformat.write(nb, str(path))
+
+
+def _swapped_key(bank):
+    b = copy.deepcopy(bank)
+    for q in b["question"]:
+        (d, mis), rest = q["distractors"][0], q["distractors"][1:]
+        q["distractors"], q["correct"] = [[q["correct"], mis]] + rest, d
+    for q in b["numeric"]:
+        q["answer"] = "0"
+    return b
+
+
 def test_course_end_to_end(tmp_path, monkeypatch):
     t0 = time.perf_counter()
     root, exchange = tmp_path / "course", tmp_path / "exchange"
-    build(root, exchange, modules=MODULES, timeout=30)
+    build(root, exchange, modules=MODULES, timeout=30, quiz_seed=SEED)
+    t_build = time.perf_counter() - t0
     assert (exchange.stat().st_mode & 0o777) == 0o777
     cfg = (root / "nbgrader_config.py").read_text()
     for needle in ("CourseDirectory.root", "Exchange.root", 'Exchange.timezone = "UTC"',
-                   "Execute.timeout = 30", "exclude_overwriting", "'conv.py'"):
+                   "Execute.timeout = 30", "exclude_overwriting", "'conv.py'", f"QUIZ_SEED = {SEED!r}"):
         assert needle in cfg
+    bank = quiz.load_bank()
     # nothing secret in the course folder or the release
     released = "".join(p.read_text(errors="replace") for p in (root / "release").rglob("*") if p.is_file())
     source = "".join(p.read_text(errors="replace") for p in (root / "source").rglob("*") if p.is_file())
     for text in (released, source):
-        assert '"answer"' not in text and "answer =" not in text
-        assert "numeric_answers" not in text
+        for word in ("correct", "distractors", "misconception", "tolerance"):
+            assert f"'{word}'" not in text and f'\\"{word}\\"' not in text, word
+        assert "numeric_answers" not in text and "student_key" not in text
+        assert all(q["answer"] not in text for q in bank["numeric"])
+    # the released quiz is the very notebook a bank with another key gives
+    rel = nbformat.read(str(root / "release" / "quiz" / "quiz.ipynb"), as_version=4)
+    other = quiz.quiz_notebook(_swapped_key(bank), SEED)
+    assert [c.source for c in rel.cells] == [c.source for c in other.cells]
     # the coding notebooks carry the stubs' text verbatim (one source)
     conv_nb = nbformat.read(str(root / "release" / "cnn" / "conv.ipynb"), as_version=4)
     cells = "\n".join(c.source for c in conv_nb.cells)
@@ -177,22 +216,29 @@ def test_course_end_to_end(tmp_path, monkeypatch):
     adv_quiz, adv_conv = _adversary(gradebook, key_file)
     students = {
         "alice": (_quiz_answers("alice"), _conv_correct(), _solution("padding")),
-        "bob": (_quiz_answers("bob", wrong=(1, 2, 3)), _conv_partly_wrong(), _solution("padding")),
+        "bob": (_quiz_answers("bob", wrong=True), _conv_partly_wrong(), _solution("padding")),
+        "dupont": (_quiz_answers("dupont"), None, None),
+        "faker": (_quiz_answers("faker"), None, None),
         "mallory": (_quiz_answers("mallory", overrides=adv_quiz), adv_conv, _solution("padding")),
     }
+    malformed = {"faker": "fake grade cell", "dupont": "duplicated answer cell"}
     homes = {}
     for s, (q, conv, pad) in students.items():
         home = homes[s] = tmp_path / "homes" / s
         (home / "work").mkdir(parents=True)
-        for a in ("quiz", "cnn"):
+        mine = ("quiz", "cnn") if conv else ("quiz",)
+        for a in mine:
             _exchange_app("ExchangeFetchAssignment", exchange, home, s, a, monkeypatch)
         _edit(home / "work" / "quiz" / "quiz.ipynb", q)
-        _edit(home / "work" / "cnn" / "conv.ipynb", conv)
-        _edit(home / "work" / "cnn" / "padding.ipynb", {"padding_pad2d": pad})
+        if s in malformed:
+            _malform(home / "work" / "quiz" / "quiz.ipynb", malformed[s])
+        if conv:
+            _edit(home / "work" / "cnn" / "conv.ipynb", conv)
+            _edit(home / "work" / "cnn" / "padding.ipynb", {"padding_pad2d": pad})
         if s == "mallory":
             # a stray conv.py and a replaced visible_checks.py in the submission
             (home / "work" / "cnn" / "conv.py").write_text("def conv2d(*a, **k):\n    return 0\n")
-        for a in ("quiz", "cnn"):
+        for a in mine:
             _exchange_app("ExchangeSubmit", exchange, home, s, a, monkeypatch)
     monkeypatch.delenv("USER", raising=False)
 
@@ -202,12 +248,15 @@ def test_course_end_to_end(tmp_path, monkeypatch):
     assert (root / "submitted" / "mallory" / "cnn" / "conv.py").exists()
 
     t_ag = time.perf_counter()
-    quiz_scores = autograde(root, "quiz")
+    quiz_scores = autograde(root, "quiz")    # alice, bob, dupont, faker, mallory: in this order
     t_quiz = time.perf_counter() - t_ag
     cnn_scores = autograde(root, "cnn", examples=EXAMPLES)
     t_cnn = time.perf_counter() - t_ag - t_quiz
-    print(f"\nautograde: quiz {t_quiz / 3:.1f} s/student, cnn {t_cnn / 3:.1f} s/student")
+    print(f"\nbuild {t_build:.1f} s; autograde: quiz {t_quiz / 5:.1f} s/student, cnn {t_cnn / 3:.1f} s/student")
+    assert set(quiz_scores) == {"alice", "bob", "mallory"}        # graded after the malformed ones too
     assert (root / "autograded" / "mallory" / "cnn" / "conv.py").read_text().startswith("def conv2d")
+    # a regrade agrees (the same variant, the same key)
+    assert autograde(root, "quiz", ["alice"])["alice"] == quiz_scores["alice"]
 
     time.sleep(5)  # give any detached process time to strike
 
@@ -215,8 +264,9 @@ def test_course_end_to_end(tmp_path, monkeypatch):
         assert api.generate_feedback(a)["success"]
         assert api.release_feedback(a)["success"]
     for s, home in homes.items():
-        for a in ("quiz", "cnn"):
-            _exchange_app("ExchangeFetchFeedback", exchange, home, s, a, monkeypatch)
+        if s not in malformed:
+            for a in ("quiz", "cnn"):
+                _exchange_app("ExchangeFetchFeedback", exchange, home, s, a, monkeypatch)
     csv_path = export_csv(root, tmp_path / "grades.csv")
 
     with open(csv_path) as fh:
@@ -227,27 +277,59 @@ def test_course_end_to_end(tmp_path, monkeypatch):
 
     expected = {
         ("quiz", "alice"): QUIZ_MAX, ("cnn", "alice"): CNN_MAX,
-        ("quiz", "bob"): QUIZ_MAX - 3, ("cnn", "bob"): CNN_MAX - 2,
-        # q1 (str subclass, honest letter wrong), q2 (read the key) and q3
-        # (honest letter wrong) lost; pad2d honest 4, conv_output_size
-        # (os._exit) 0, conv2d (wrong, with np.allclose patched) 0.
+        ("quiz", "bob"): 0.0, ("cnn", "bob"): CNN_MAX - 2,
+        # q1 (str subclass), q2 (read the bank) and q3 (code) lost;
+        # pad2d honest 4, conv_output_size (os._exit) 0, conv2d (wrong, with
+        # np.allclose patched) 0.
         ("quiz", "mallory"): QUIZ_MAX - 3, ("cnn", "mallory"): 4.0,
     }
     got = {k: grade(*k) for k in expected}
     assert got == expected, (got, quiz_scores, cnn_scores)
     assert float(rows[("quiz", "alice")]["max_score"]) == QUIZ_MAX
     assert float(rows[("cnn", "alice")]["max_score"]) == CNN_MAX
+    assert all(rows[("quiz", s)]["status"] == "graded" for s in ("alice", "bob", "mallory"))
+    # the malformed notebooks: an error with the real reason, not a zero
+    for s, reason in (("faker", "'bonus' that the released notebook does not have"),
+                      ("dupont", "'q2' appears 2 times")):
+        row = rows[("quiz", s)]
+        assert row["status"] == "error" and reason in row["reason"], row
+        assert row["score"] == "" and "schema" not in row["reason"].lower()
+    status = json.loads((root / "status.json").read_text())
+    assert status["quiz"]["faker"]["status"] == "error"
 
-    # the released feedback holds no answer key and no hidden test
-    key_letters = "".join(q["answer"] for q in quiz.load_bank()["question"])
-    for home in homes.values():
-        html = list((home / "work").rglob("feedback/*/*.html"))
-        assert {p.name for p in html} == {"quiz.html", "conv.html", "padding.html"}, html
-        for p in html:
+    # the per-question report: bob's wrong options name their misconceptions
+    with open(root / "reports" / "quiz_questions.csv") as fh:
+        report = list(csv.DictReader(fh))
+    assert sum(int(r["students"]) for r in report) == 3 * 23
+    bob_wrong = {o.item.id: o.misconception for o in quiz.grade_quiz(
+        nbformat.read(str(root / "autograded" / "bob" / "quiz" / "quiz.ipynb"), as_version=4), "bob", bank, SEED)}
+    lonely = [r for r in report if r["question"] in bob_wrong and bob_wrong[r["question"]]
+              and int(r["students"]) == 1]
+    assert lonely and all(r["top_wrong"] == bob_wrong[r["question"]] and r["misconception"] for r in lonely)
+    assert (root / "reports" / "quiz_questions.png").read_bytes()[:4] == b"\x89PNG"
+
+    # the released feedback: each question as the student saw it, the
+    # comments verbatim, no key
+    for s, home in homes.items():
+        if s in malformed:
+            continue
+        fb = list((home / "work").rglob("feedback/*/*.html"))
+        assert {p.name for p in fb} == {"quiz.html", "conv.html", "padding.html"}, fb
+        items = quiz.student_key(bank, s, SEED)
+        for p in fb:
             text = p.read_text()
-            assert key_letters not in text
-            assert "answer =" not in text and "numeric_answers" not in text
+            assert "answer =" not in text and "student_key" not in text
             assert "== &quot;" not in text and '== "' not in text
-        qtext = next(p for p in html if p.name == "quiz.html").read_text()
-        assert "q1: " in qtext  # the trusted step's comment reached the feedback
+        qtext = html.unescape(next(p for p in fb if p.name == "quiz.html").read_text())
+        for it in items:
+            assert it.text in qtext, it.name               # numeric questions included
+        comments = quiz.score_quiz(nbformat.read(str(root / "autograded" / s / "quiz" / "quiz.ipynb"),
+                                                 as_version=4), s, bank, SEED)
+        for score, comment_text, _ in comments.values():
+            assert f'<pre class="comment-text">{comment_text}</pre>' in qtext
+        if s == "bob":
+            assert "is correct" not in qtext and "this option is what you get if one" in qtext
+            for it in items:
+                if it.name.startswith("q"):
+                    assert f"{it.name}: {it.correct!r}" not in qtext
     print(f"end to end: {time.perf_counter() - t0:.1f} s")
