@@ -66,7 +66,8 @@ def grade_modules(folder: Path, tasks=None, examples=None, timeout=3600) -> dict
         except ProcessLookupError:
             pass
     if proc.returncode != 0 or not out.exists():
-        raise RuntimeError(f"grader grade failed ({proc.returncode}):\n{log.decode(errors='replace')[-3000:]}")
+        tail = log.decode(errors="replace")[-3000:]
+        raise RuntimeError(f"grader grade failed ({proc.returncode}):\n{tail}")
     return json.loads(out.read_text())
 
 
@@ -211,7 +212,8 @@ def autograde(root: Path, assignment: str, students=None, *, tasks=None, example
     api = make_api(root)
     if not students:
         folder = root / "submitted"
-        students = sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir()) if folder.is_dir() else []
+        found = folder.iterdir() if folder.is_dir() else []
+        students = sorted(p.name for p in found if (p / assignment).is_dir())
     out = {}
     for s in students:
         start = time.perf_counter()

@@ -82,7 +82,8 @@ def write_feedback_template(root: Path) -> Path:
     if _COMMENT not in html:
         raise RuntimeError("nbgrader's feedback template changed: cannot make comments verbatim")
     html = html.replace(_COMMENT, _VERBATIM).replace(
-        ".comment {", ".comment-text {\n    white-space: pre-wrap;\n    margin: 0.3em 0 0 0;\n}\n\n.comment {", 1)
+        ".comment {", ".comment-text {\n    white-space: pre-wrap;\n    margin: 0.3em 0 0 0;\n}\n\n"
+        ".comment {", 1)
     out = root / "templates" / TEMPLATE
     out.mkdir(parents=True, exist_ok=True)
     (out / "index.html.j2").write_text(html)

@@ -158,7 +158,8 @@ import os as _os
 
 _ME = str(STUDENT_ID or _os.environ.get("JUPYTERHUB_USER") or _getpass.getuser())
 QUIZ = make_quiz(BANK, _ME, COURSE_SEED, FIXED_DRAW)
-print(f"The quiz of {_ME!r}: {len(QUIZ['mc'])} multiple-choice and {len(QUIZ['numeric'])} free-answer questions.")
+print(f"The quiz of {_ME!r}: {len(QUIZ['mc'])} multiple-choice and "
+      f"{len(QUIZ['numeric'])} free-answer questions.")
 '''
 
 
@@ -192,7 +193,8 @@ def quiz_notebook(bank: dict | None = None, seed: str = "", fixed=None) -> nbfor
                          metadata=_meta("student_id", solution=True)))
     nb.cells.append(code(BUILD_SOURCE, metadata=_meta(BUILD_ID, locked=True)))
     for i in range(1, n_mc + 1):
-        nb.cells.append(code(f"print(render(QUIZ['mc'][{i - 1}], {i}))", metadata=_meta(show_cell_id(f"q{i}"), locked=True)))
+        nb.cells.append(code(f"print(render(QUIZ['mc'][{i - 1}], {i}))",
+                             metadata=_meta(show_cell_id(f"q{i}"), locked=True)))
         nb.cells.append(code(f'q{i} = ""  # "A", "B", "C" or "D"', metadata=_meta(f"q{i}", solution=True)))
         nb.cells.append(code(f'assert type(q{i}) is str and q{i} in ("A", "B", "C", "D"), '
                              f'"q{i} must be one of the strings \\"A\\", \\"B\\", \\"C\\", \\"D\\""',

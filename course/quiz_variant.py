@@ -186,7 +186,7 @@ def make_quiz(bank, student, seed="", fixed=None):
 def render(question, number):
     """A multiple-choice question as printed in the notebook and the feedback."""
     lines = [f"Question {number} ({question['topic']}). {question['text']}", ""]
-    lines += [f"  {letter}. {option}" for letter, option in zip(LETTERS, question["options"])]
+    lines += [f"  {letter}. {option}" for letter, option in zip(LETTERS, question["options"], strict=True)]
     return "\n".join(lines)
 
 

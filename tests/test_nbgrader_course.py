@@ -252,7 +252,8 @@ def test_course_end_to_end(tmp_path, monkeypatch):
     t_quiz = time.perf_counter() - t_ag
     cnn_scores = autograde(root, "cnn", examples=EXAMPLES)
     t_cnn = time.perf_counter() - t_ag - t_quiz
-    print(f"\nbuild {t_build:.1f} s; autograde: quiz {t_quiz / 5:.1f} s/student, cnn {t_cnn / 3:.1f} s/student")
+    print(f"\nbuild {t_build:.1f} s; autograde: quiz {t_quiz / 5:.1f} s/student, "
+          f"cnn {t_cnn / 3:.1f} s/student")
     assert set(quiz_scores) == {"alice", "bob", "mallory"}        # graded after the malformed ones too
     assert (root / "autograded" / "mallory" / "cnn" / "conv.py").read_text().startswith("def conv2d")
     # a regrade agrees (the same variant, the same key)
@@ -301,8 +302,8 @@ def test_course_end_to_end(tmp_path, monkeypatch):
     with open(root / "reports" / "quiz_questions.csv") as fh:
         report = list(csv.DictReader(fh))
     assert sum(int(r["students"]) for r in report) == 3 * 23
-    bob_wrong = {o.item.id: o.misconception for o in quiz.grade_quiz(
-        nbformat.read(str(root / "autograded" / "bob" / "quiz" / "quiz.ipynb"), as_version=4), "bob", bank, SEED)}
+    bob_nb = nbformat.read(str(root / "autograded" / "bob" / "quiz" / "quiz.ipynb"), as_version=4)
+    bob_wrong = {o.item.id: o.misconception for o in quiz.grade_quiz(bob_nb, "bob", bank, SEED)}
     lonely = [r for r in report if r["question"] in bob_wrong and bob_wrong[r["question"]]
               and int(r["students"]) == 1]
     assert lonely and all(r["top_wrong"] == bob_wrong[r["question"]] and r["misconception"] for r in lonely)
@@ -325,7 +326,7 @@ def test_course_end_to_end(tmp_path, monkeypatch):
             assert it.text in qtext, it.name               # numeric questions included
         comments = quiz.score_quiz(nbformat.read(str(root / "autograded" / s / "quiz" / "quiz.ipynb"),
                                                  as_version=4), s, bank, SEED)
-        for score, comment_text, _ in comments.values():
+        for _, comment_text, _ in comments.values():
             assert f'<pre class="comment-text">{comment_text}</pre>' in qtext
         if s == "bob":
             assert "is correct" not in qtext and "this option is what you get if one" in qtext

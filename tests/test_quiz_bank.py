@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -147,7 +148,8 @@ def test_lecture_slips_are_distractors():
     assert value("conv-output-shape", dict(C=3, K=6, H=32, f=5),
                  distractor("conv-output-shape", "depth-is-input-channels")) == "3x28x28"
     # 000: a 3x3 kernel with dilation 2 would have 25 weights if dilation added weights
-    assert value("dilated-weights", dict(k=3, d=2, c=1), distractor("dilated-weights", "dilation-adds-weights")) == 25
+    adds = distractor("dilated-weights", "dilation-adds-weights")
+    assert value("dilated-weights", dict(k=3, d=2, c=1), adds) == 25
 
 
 # ---------------------------------------------------------------- every computation vs the references
@@ -192,6 +194,20 @@ def _receptive_field(k, dil):
     return int(cols.max() - cols.min() + 1)          # = the span of one output's field
 
 
+def img(v):
+    """A single image (1, 1, H, W) from nested lists."""
+    return a([[v]])
+
+
+def cell(out, n, i="i", j="j"):
+    """out[0, 0, n[i] - 1, n[j] - 1]: a 1-based position of a question."""
+    return out[0, 0, n[i] - 1, n[j] - 1]
+
+
+def zeros(*shape):
+    return np.zeros(shape)
+
+
 def _mlp(nm):
     g = backprop.mlp_backward(a([nm["x"]]), a([[nm["y"]]]), a(nm["W1"]), a([nm["b1"]]),
                               a([[v] for v in nm["W2"]]), a([[nm["b2"]]]))
@@ -199,26 +215,26 @@ def _mlp(nm):
 
 
 REFERENCE = {
-    "conv-value": lambda n: conv.conv2d(a([[n["x"]]]), a([[n["w"]]]), a([n["b"]]))[0, 0, n["r"] - 1, n["c"] - 1],
+    "conv-value": lambda n: cell(conv.conv2d(img(n["x"]), img(n["w"]), a([n["b"]])), n, "r", "c"),
     "conv-output-shape": lambda n: "x".join(map(str, conv.conv2d(
         np.zeros((1, n["C"], n["H"], n["H"])), np.zeros((n["K"], n["C"], n["f"], n["f"]))).shape[1:])),
     "valid-size": lambda n: conv.conv_output_size(n["n"], n["f"]),
     "same-padding": lambda n: conv.same_padding(n["k"], n["d"])[0],
     "padded-size": lambda n: conv.conv_output_size(n["n"], n["f"], padding=n["p"]),
-    "padded-corner": lambda n: conv.conv2d(padding.pad2d(a([[n["x"]]]), 1), a([[n["w"]]]))[0, 0, 0, 0],
+    "padded-corner": lambda n: conv.conv2d(padding.pad2d(img(n["x"]), 1), img(n["w"]))[0, 0, 0, 0],
     "strided-size": lambda n: conv.conv_output_size(n["n"], n["f"], n["s"], n["p"]),
     "dilated-size": lambda n: conv.conv_output_size(n["n"], n["k"], n["s"], n["p"], n["d"]),
     "dilated-span": lambda n: 100 - conv.conv_output_size(100, n["k"], dilation=n["d"]) + 1,
-    "dilated-weights": lambda n: __import__("torch").nn.Conv2d(n["c"], 1, n["k"], dilation=n["d"], bias=False, device="meta")
-    .weight.numel(),
+    "dilated-weights": lambda n: torch.nn.Conv2d(n["c"], 1, n["k"], dilation=n["d"], bias=False,
+                                                 device="meta").weight.numel(),
     "pool-size": lambda n: _shape(pooling.max_pool2d(np.zeros((1, 1, n["n"], n["n"])), n["f"], n["s"])),
-    "max-pool-value": lambda n: pooling.max_pool2d(a([[n["x"]]]), 2)[0, 0, n["i"] - 1, n["j"] - 1],
-    "avg-pool-value": lambda n: pooling.avg_pool2d(a([[n["x"]]]), 2)[0, 0, n["i"] - 1, n["j"] - 1],
+    "max-pool-value": lambda n: cell(pooling.max_pool2d(img(n["x"]), 2), n),
+    "avg-pool-value": lambda n: cell(pooling.avg_pool2d(img(n["x"]), 2), n),
     "conv-pool-chain": lambda n: _shape(pooling.max_pool2d(conv.conv2d(pooling.max_pool2d(conv.conv2d(
-        np.zeros((1, 1, n["n"], n["n"])), np.zeros((1, 1, n["f"], n["f"]))), 2), np.zeros((1, 1, n["f"], n["f"]))), 2)),
-    "conv-params": lambda n: _torch_count(__import__("torch").nn.Conv2d(n["c_in"], n["c_out"], n["k"], device="meta")),
-    "fc-params": lambda n: _torch_count(__import__("torch").nn.Linear(n["n"] ** 2, n["h"], device="meta")),
-    "shared-params": lambda n: _torch_count(__import__("torch").nn.Conv2d(1, 1, n["f"], device="meta")),
+        zeros(1, 1, n["n"], n["n"]), zeros(1, 1, n["f"], n["f"])), 2), zeros(1, 1, n["f"], n["f"])), 2)),
+    "conv-params": lambda n: _torch_count(torch.nn.Conv2d(n["c_in"], n["c_out"], n["k"], device="meta")),
+    "fc-params": lambda n: _torch_count(torch.nn.Linear(n["n"] ** 2, n["h"], device="meta")),
+    "shared-params": lambda n: _torch_count(torch.nn.Conv2d(1, 1, n["f"], device="meta")),
     "mnist-total": lambda n: _mnist_count(n["f1"], n["f2"], n["h"]),
     "sigmoid-value": lambda n: backprop.sigmoid(a(n["x"])),
     "leaky-relu-value": lambda n: backprop.leaky_relu(a(n["x"]), slope=n["a"]),
@@ -235,8 +251,10 @@ REFERENCE = {
     "linear-dx": lambda n: backprop.linear_backward(a([n["dout"]]), a([n["x"]]), a(n["W"]))[0][0, n["i"] - 1],
     "adam-first-step": lambda n: _step(optim.Adam, n["p0"], [n["g"]], lr=n["lr"]),
     "adam-second-step": lambda n: _step(optim.Adam, n["p0"], [n["g1"], n["g2"]], lr=n["lr"]),
-    "rmsprop-step": lambda n: _step(optim.RMSprop, n["p0"], [n["g"]], lr=n["lr"], alpha=n["alpha"], eps=n["eps"]),
-    "adagrad-two-steps": lambda n: _step(optim.Adagrad, n["p0"], [n["g1"], n["g2"]], lr=n["lr"], eps=n["eps"]),
+    "rmsprop-step": lambda n: _step(optim.RMSprop, n["p0"], [n["g"]], lr=n["lr"], alpha=n["alpha"],
+                                    eps=n["eps"]),
+    "adagrad-two-steps": lambda n: _step(optim.Adagrad, n["p0"], [n["g1"], n["g2"]], lr=n["lr"],
+                                         eps=n["eps"]),
     "momentum-three-steps": lambda n: _step(optim.SGD, n["p0"], [n["g"]] * 3, lr=n["lr"], momentum=n["m"]),
     "annealed-rate": lambda n: optim.annealed_lr(n["alpha"], n["eps"], n["t"]),
     # L2: the term whose gradient is lam * W, the weight decay solutions.optim.SGD applies
@@ -246,7 +264,7 @@ REFERENCE = {
     # free-answer questions
     "receptive-field": lambda n: _receptive_field(n["k"], n["dil"]),
     "conv-then-pool": lambda n: _shape(pooling.max_pool2d(conv.conv2d(
-        np.zeros((1, 1, n["n"], n["n"])), np.zeros((1, 1, n["f"], n["f"])), stride=n["s"], padding=n["p"]), 2)),
+        zeros(1, 1, n["n"], n["n"]), zeros(1, 1, n["f"], n["f"]), stride=n["s"], padding=n["p"]), 2)),
     "cross-entropy-from-logits": lambda n: losses.cross_entropy(a([n["z"]]), np.array([n["t"] - 1])),
 }
 
@@ -258,15 +276,15 @@ REFERENCE_DISTRACTORS = {
         lambda n: conv.conv2d(padding.pad2d(a([[n["x"]]]), 1, mode="reflect"), a([[n["w"]]]))[0, 0, 0, 0],
     ("padded-corner", "valid-position"): lambda n: conv.conv2d(a([[n["x"]]]), a([[n["w"]]]))[0, 0, 0, 0],
     ("conv-value", "flips-kernel"):
-        lambda n: conv.conv2d(a([[n["x"]]]), a([[n["w"]]])[:, :, ::-1, ::-1], a([n["b"]]))[0, 0, n["r"] - 1, n["c"] - 1],
-    ("max-pool-value", "average-not-max"): lambda n: pooling.avg_pool2d(a([[n["x"]]]), 2)[0, 0, n["i"] - 1, n["j"] - 1],
-    ("max-pool-value", "min-not-max"): lambda n: pooling.min_pool2d(a([[n["x"]]]), 2)[0, 0, n["i"] - 1, n["j"] - 1],
-    ("avg-pool-value", "max-not-average"): lambda n: pooling.max_pool2d(a([[n["x"]]]), 2)[0, 0, n["i"] - 1, n["j"] - 1],
+        lambda n: cell(conv.conv2d(img(n["x"]), img(n["w"])[:, :, ::-1, ::-1], a([n["b"]])), n, "r", "c"),
+    ("max-pool-value", "average-not-max"): lambda n: cell(pooling.avg_pool2d(img(n["x"]), 2), n),
+    ("max-pool-value", "min-not-max"): lambda n: cell(pooling.min_pool2d(img(n["x"]), 2), n),
+    ("avg-pool-value", "max-not-average"): lambda n: cell(pooling.max_pool2d(img(n["x"]), 2), n),
     ("cross-entropy-value", "log2-not-ln"):
         lambda n: losses.cross_entropy(np.log(a([n["p"]])), np.array([n["t"] - 1])) / math.log(2),
     # PyTorch's ceil_mode (whose last window must start inside the input)
     ("pool-size", "ceil-not-floor"): lambda n: None if n["s"] > n["f"] else _shape(
-        __import__("torch").nn.MaxPool2d(n["f"], n["s"], ceil_mode=True)(__import__("torch").zeros(1, 1, n["n"], n["n"]))),
+        torch.nn.MaxPool2d(n["f"], n["s"], ceil_mode=True)(torch.zeros(1, 1, n["n"], n["n"]))),
 }
 
 
@@ -286,9 +304,7 @@ def test_answers_match_the_references(qid):
             names = v["names"]
         want = REFERENCE[qid](names)
         got = value(qid, names)
-        if isinstance(got, str):
-            assert got == want, (qid, names)
-        elif isinstance(got, list):
+        if isinstance(got, (str, list)):
             assert got == want, (qid, names)
         else:
             assert float(got) == pytest.approx(float(want), rel=1e-9, abs=1e-12), (qid, names)
@@ -305,7 +321,8 @@ def test_answers_match_the_references(qid):
             assert shown in v["options"], (qid, shown, v["options"])
         for (did, mis), ref in REFERENCE_DISTRACTORS.items():
             if did == qid and ref(names) is not None:
-                assert float(value(qid, names, distractor(qid, mis))) == pytest.approx(float(ref(names))), (qid, mis)
+                wrong = value(qid, names, distractor(qid, mis))
+                assert float(wrong) == pytest.approx(float(ref(names))), (qid, mis)
 
 
 # ---------------------------------------------------------------- variants
@@ -339,14 +356,15 @@ def test_two_students_differ_and_regrades_agree():
     fixed = [q["id"] for q in BANK["question"]][:20]
     fa, fb = quiz.student_key(BANK, "alice", fixed=fixed), quiz.student_key(BANK, "bob", fixed=fixed)
     assert [it.id for it in fa][:20] == [it.id for it in fb][:20] == fixed
-    assert sum(x.text != y.text for x, y in zip(fa, fb)) >= 18
+    assert sum(x.text != y.text for x, y in zip(fa, fb, strict=True)) >= 18
 
 
 def test_a_course_seed_changes_every_students_quiz():
     plain = quiz.student_key(BANK, "alice")
     seeded = quiz.student_key(BANK, "alice", seed="2027-spring")
     assert [it.text for it in plain] != [it.text for it in seeded]
-    assert [it.text for it in seeded] == [it.text for it in quiz.student_key(BANK, "alice", seed="2027-spring")]
+    again = quiz.student_key(BANK, "alice", seed="2027-spring")
+    assert [it.text for it in seeded] == [it.text for it in again]
 
 
 def test_draw_covers_every_topic():
@@ -423,7 +441,8 @@ def test_the_notebooks_own_code_draws_the_graders_quiz():
         ns["STUDENT_ID"] = student
         exec(by_id[quiz.BUILD_ID], ns)
         shown = [ns["render"](q, i) for i, q in enumerate(ns["QUIZ"]["mc"], 1)]
-        shown += [ns["render_numeric"](q, n) for q, n in zip(ns["QUIZ"]["numeric"], quiz.NUMERIC)]
+        free = zip(ns["QUIZ"]["numeric"], quiz.NUMERIC, strict=True)
+        shown += [ns["render_numeric"](q, n) for q, n in free]
         assert shown == [it.text for it in quiz.student_key(BANK, student, seed="s1")]
 
 
@@ -441,7 +460,8 @@ def _notebook(answers: dict):
 def _right(student):
     out = {}
     for it in quiz.student_key(BANK, student):
-        out[it.name] = f"{it.name} = {it.correct!r}" if it.tolerance == 0 else f"{it.name} = {round(it.correct, 3)}"
+        answer = it.correct if it.tolerance == 0 else round(it.correct, 3)
+        out[it.name] = f"{it.name} = {answer!r}"
     return out
 
 
