@@ -166,8 +166,8 @@ def score_quiz_submission(root: Path, student: str, nb_dir: Path) -> dict:
     nb = nbformat.read(str(path), as_version=4) if path.exists() else nbformat.v4.new_notebook()
     bank = quiz.load_bank()
     outcomes = quiz.grade_quiz(nb, student, bank, settings["quiz_seed"], settings["quiz_draw"])
-    scores = {("quiz", gid): v for gid, v in
-              quiz.score_quiz(nb, student, bank, settings["quiz_seed"], settings["quiz_draw"]).items()}
+    judged = quiz.scores_of(outcomes, bank["misconceptions"], quiz.student_id_note(nb, student))
+    scores = {("quiz", gid): v for gid, v in judged.items()}
     if path.exists():
         # The feedback shows each question as this student saw it.
         quiz.fill_questions(nb, [o.item for o in outcomes])

@@ -311,15 +311,20 @@ def student_id_note(nb: nbformat.NotebookNode, student: str) -> str | None:
     return None
 
 
-def score_quiz(nb: nbformat.NotebookNode, student: str, bank: dict | None = None, seed: str = "",
-               fixed=None) -> dict:
-    """{test grade_id: (score, comment, answer grade_id)} for one notebook."""
-    bank = bank or load_bank()
-    note = student_id_note(nb, student)
+def scores_of(outcomes: list[Outcome], misconceptions: dict, note: str | None = None) -> dict:
+    """{test grade_id: (score, comment, answer grade_id)} of judged answers."""
     out = {}
-    for o in grade_quiz(nb, student, bank, seed, fixed):
-        text = comment(o, bank["misconceptions"])
+    for o in outcomes:
+        text = comment(o, misconceptions)
         if note and o.item.name == "q1":
             text = note + "\n" + text
         out[f"test_{o.item.name}"] = (o.points, text, o.item.name)
     return out
+
+
+def score_quiz(nb: nbformat.NotebookNode, student: str, bank: dict | None = None, seed: str = "",
+               fixed=None) -> dict:
+    """{test grade_id: (score, comment, answer grade_id)} for one notebook."""
+    bank = bank or load_bank()
+    return scores_of(grade_quiz(nb, student, bank, seed, fixed), bank["misconceptions"],
+                     student_id_note(nb, student))
