@@ -93,8 +93,11 @@ def score_coding(nb_dir: Path, modules, tasks=None, examples=None) -> dict:
     for test in results["tests"]:
         task = test["name"].split(":")[0]
         score, lines = per_task.get(task, (0.0, []))
-        status = "passed" if test["score"] >= test["max_score"] else "FAILED"
-        lines.append(f"{test['name']}: {test['score']:g}/{test['max_score']:g} {status}\n{test['output']}")
+        head = f"{test['name']}: {test['score']:g}/{test['max_score']:g}"
+        if test["score"] >= test["max_score"]:
+            lines.append(f"{head} {test['output']}")          # "passed (20 examples)"
+        else:
+            lines.append(f"{head} FAILED\n{test['output']}")
         per_task[task] = (score + test["score"], lines)
     out = {}
     for name, task in TASKS.items():
@@ -219,7 +222,9 @@ def autograde(root: Path, assignment: str, students=None, *, tasks=None, example
         start = time.perf_counter()
         try:
             out[s] = autograde_student(root, assignment, s, tasks=tasks, examples=examples, api=api)
-        except SubmissionError as exc:
+        except Exception as exc:  # noqa: BLE001 - one submission never stops the class
+            if not isinstance(exc, SubmissionError):
+                exc = SubmissionError(f"grading failed: {type(exc).__name__}: {exc}"[:2000])
             status.record(root, assignment, s, "error", str(exc))
             if assignment == quiz.QUIZ:
                 quiz_report.forget(root, s)
