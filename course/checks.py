@@ -36,7 +36,7 @@ def notebook_problems(submitted: Path, released: Path) -> list[str]:
     name = submitted.name
     try:
         nb = nbformat.read(str(submitted), as_version=4)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is reported, not raised
+    except Exception as exc:  # any unreadable file is reported, not raised
         return [f"{name} is not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})"]
     known = set(grading_ids(nbformat.read(str(released), as_version=4)))
     ids = grading_ids(nb)
