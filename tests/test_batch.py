@@ -152,13 +152,14 @@ def test_rerun_regrades_only_missing(graded):
         assert after[student] == before[student], f"{student} was regraded"
         assert f"graded {student}" not in run.stderr
     assert "graded bob" in run.stderr
-    assert "3 already graded, 1 to grade" in run.stderr
+    assert "3 reused (unchanged since graded), 1 to grade (1 not graded yet)" in run.stderr
     assert float(gradebook(out)["bob"]["conv.conv2d"]) == 0
     # A corrupt result counts as missing.
     (out / "results" / "dave.json").write_text('{"score": 20, "tests": [')
     run = batch(subs, out)
     assert run.returncode == 0, run.stderr
     assert "graded dave" in run.stderr and "graded alice" not in run.stderr
+    assert "1 to grade (1 invalid result)" in run.stderr
     assert json.loads((out / "results" / "dave.json").read_text())["score"] == sum(task_points().values())
 
 
@@ -196,7 +197,7 @@ def test_interrupted_run_keeps_finished_work(tmp_path):
 
     rerun = batch(subs, out)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"{len(finished)} already graded" in rerun.stderr
+    assert f"{len(finished)} reused" in rerun.stderr
     after = mtimes(out)
     assert set(after) == set(STUDENTS)
     for student, stamp in finished.items():

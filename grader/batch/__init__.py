@@ -1,0 +1,243 @@
+"""grader batch: grade a folder of submissions, one subfolder per student.
+
+    grader batch SUBMISSIONS_DIR [--out DIR] [--jobs N] [--regrade]
+                 [--student-timeout S] [--scheduler ADDRESS] [--similarity T]
+
+Every immediate subfolder of SUBMISSIONS_DIR is one student's submission
+(the folder's name is the student's id). On this machine, submissions are
+graded in parallel, `--jobs` at a time (default: one per CPU), each in its
+own process with the tasks graded one after the other. With `--scheduler
+ADDRESS` they are graded on a Dask distributed cluster instead, one task per
+submission (docs/cluster.md). Each student has a wall-clock limit
+(`--student-timeout`, default: the rubric's `student_seconds`, else 600 s).
+The output folder (default: SUBMISSIONS_DIR-graded next to it) receives:
+
+    results/<student>.json       Gradescope results, as `grader grade` writes them
+    feedback/<student>.md        the Markdown report for the student
+    fingerprints/<student>.json  what the result was graded from
+    errors/<student>.txt         why grading that student failed (only then)
+    logs/<student>.log           what the grading process printed (only if anything)
+    gradebook.csv                student, total, max, one column per task, error
+    scores.png                   the distribution of the scores, per task and total
+    report.html                  the class view: distributions, failing parts, likely
+                                 causes, slowest submissions, similar code (one file)
+
+A student's results are written atomically as soon as that student is done,
+so the batch can be interrupted (Ctrl-C) and resumed. A rerun reuses a
+result only when the submission's files, the rubric, the settings and the
+grader's version are all the same as when it was graded; every other
+student is graded again, and the summary says how many results were reused
+and why the others were not (unless --regrade: all are graded again). A
+folder without module files (empty, or files one level down such as
+hw/conv.py) and a submission that makes the grader itself fail become error
+rows in the gradebook; the batch goes on, and a rerun tries them again. The
+gradebook, the plot and the report are rebuilt from all current results at
+the end (also after an interruption, from the finished students).
+
+Exit status: 0 when the batch finished (whatever the scores and errors), 130
+when interrupted, 2 on bad arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from .files import (FEEDBACK, LOGS, RESULTS, Outcome, atomic_write, commit, load_result,
+                    sweep_temporaries)
+from .gradebook import collect, gradebook_csv
+from .layout import missing_modules
+from .reuse import Fingerprint, current, rubric_digest, settings_digest, why_not_reused
+
+DEFAULT_STUDENT_SECONDS = 600.0
+
+
+def register(sub, common) -> None:
+    """Add the `batch` subcommand to the grader's parser."""
+    p = sub.add_parser("batch", help="grade every submission in a folder (one subfolder per student)",
+                       description=__doc__.split("\n\n", 1)[1],
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("submissions", metavar="SUBMISSIONS_DIR",
+                   help="folder with one subfolder per student (the folder's name is the student id)")
+    p.add_argument("--out", default=None,
+                   help="output folder (default: SUBMISSIONS_DIR-graded next to SUBMISSIONS_DIR)")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="submissions graded in parallel on this machine (default: the number of CPUs)")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade every student again, even those whose results could be reused")
+    p.add_argument("--student-timeout", type=float, default=None, metavar="SECONDS",
+                   help="wall-clock limit for grading one student (default: the rubric's "
+                        f"student_seconds, else {DEFAULT_STUDENT_SECONDS:g})")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on the Dask distributed cluster with this scheduler "
+                        "(e.g. tcp://10.0.0.5:8786); see docs/cluster.md")
+    p.add_argument("--similarity", type=float, default=None, metavar="T",
+                   help="report pairs of submissions whose code is at least this similar "
+                        "(0-1, default 0.8)")
+    common(p)
+    p.set_defaults(func=cmd_batch)
+
+
+def find_submissions(root: Path, out: Path) -> list[tuple[str, Path]]:
+    """(student, folder) for every immediate subfolder of `root`, by name,
+    leaving out hidden folders, __pycache__ and the output folder."""
+    out = out.resolve()
+    found = []
+    for d in sorted(root.iterdir(), key=lambda p: p.name):
+        if not d.is_dir() or d.name.startswith(".") or d.name == "__pycache__":
+            continue
+        r = d.resolve()
+        if r == out or r in out.parents:
+            continue
+        found.append((d.name, d))
+    return found
+
+
+def batch_settings(args):
+    """The grading settings from the command line and the rubric; a batch
+    grades one submission's tasks one after the other (its parallelism is
+    across submissions)."""
+    from ..grade import Settings
+    from ..rubric import Rubric
+    from cnn_checks.tasks import TASKS
+    rubric = Rubric.load(args.rubric)
+    tasks = None
+    if args.tasks:
+        tasks = [t for t in TASKS if any(t == s or t.startswith(s + ".") for s in args.tasks)]
+    settings = Settings.from_rubric(rubric, examples=args.examples, use_bwrap=False if args.no_bwrap else None,
+                                    tasks=tasks)
+    settings.workers = 1
+    return settings
+
+
+def _plan(submissions, out: Path, settings, sandbox_label: str, regrade: bool):
+    """Fingerprint every submission and decide: reuse, grade (and why) or
+    flag (no module files). Returns (fingerprints, todo, reasons, flagged)."""
+    rubric_hash = rubric_digest(settings.rubric)
+    settings_hash = settings_digest(settings, sandbox_label)
+    fingerprints: dict[str, Fingerprint] = {}
+    todo, reasons, flagged = [], Counter(), {}
+    for student, folder in submissions:
+        problem = missing_modules(folder, settings.tasks)
+        if problem:
+            flagged[student] = problem
+            continue
+        fingerprints[student] = now = current(folder, rubric_hash, settings_hash)
+        why = "--regrade" if regrade else why_not_reused(out, student, now)
+        if why:
+            todo.append((student, folder))
+            reasons[why] += 1
+    return fingerprints, todo, reasons, flagged
+
+
+def _summary_line(total: int, reused: int, reasons: Counter, flagged: int) -> str:
+    why = ", ".join(f"{n} {r}" for r, n in reasons.most_common())
+    text = f"{total} submissions: {reused} reused (unchanged since graded), {sum(reasons.values())} to grade"
+    if why:
+        text += f" ({why})"
+    if flagged:
+        text += f", {flagged} without module files"
+    return text
+
+
+def write_summaries(out: Path, students: list[str], fingerprints: dict[str, Fingerprint],
+                    submissions_root: Path | None = None, similarity: float | None = None):
+    """gradebook.csv, scores.png and report.html from the current results."""
+    from .class_report import class_report_html
+    from .plot import scores_png
+    columns, rows = collect(out, students, fingerprints)
+    atomic_write(out / "gradebook.csv", gradebook_csv(columns, rows))
+    png = scores_png(columns, rows)
+    atomic_write(out / "scores.png", png)
+    atomic_write(out / "report.html", class_report_html(out, columns, rows, png, submissions_root,
+                                                        similarity))
+    return rows
+
+
+def cmd_batch(args) -> int:
+    from ..sandbox import bwrap_path
+
+    root = Path(args.submissions)
+    if not root.is_dir():
+        print(f"grader batch: {root} is not a folder", file=sys.stderr)
+        return 2
+    if args.jobs is not None and args.jobs < 1:
+        print("grader batch: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    if args.student_timeout is not None and args.student_timeout <= 0:
+        print("grader batch: --student-timeout must be positive", file=sys.stderr)
+        return 2
+    root = root.resolve()
+    out = (Path(args.out) if args.out else root.with_name(root.name + "-graded")).resolve()
+    settings = batch_settings(args)
+    from cnn_checks.tasks import TASKS
+    settings.tasks = [t for t in settings.tasks if t in TASKS]
+    if not settings.tasks:
+        print(f"grader batch: no task matches --tasks {' '.join(args.tasks or [])}", file=sys.stderr)
+        return 2
+    limit = args.student_timeout or settings.rubric.setting("student_seconds", DEFAULT_STUDENT_SECONDS)
+    from tqdm import tqdm
+    tqdm.monitor_interval = 0  # no tqdm monitor thread: grading processes are forked
+    sandbox_label = "fallback (no bubblewrap)" if args.no_bwrap or not bwrap_path() else "bubblewrap"
+
+    submissions = find_submissions(root, out)
+    students = [s for s, _ in submissions]
+    for sub in (RESULTS, FEEDBACK):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(out)
+    fingerprints, todo, reasons, flagged = _plan(submissions, out, settings, sandbox_label, args.regrade)
+    reused = len(submissions) - len(todo) - len(flagged)
+    where = (f"on the cluster at {args.scheduler}" if args.scheduler else
+             f"{max(1, min(args.jobs or os.cpu_count() or 1, len(todo) or 1))} at a time")
+    print(f"grader batch: {_summary_line(len(submissions), reused, reasons, len(flagged))} "
+          f"({where}, {len(settings.tasks)} tasks, {settings.examples} examples per part, "
+          f"{limit:g} s per student) -> {out}", file=sys.stderr)
+    for student, problem in flagged.items():
+        commit(out, Outcome(student, error=problem + "\n"), {})
+        print(f"error {student}: {problem}", file=sys.stderr)
+
+    def done(outcome: Outcome) -> None:
+        fingerprint = fingerprints[outcome.student].as_dict()
+        commit(out, outcome, fingerprint)
+        on = f" on {outcome.where}" if args.scheduler and outcome.where else ""
+        if outcome.ok:
+            result = load_result(out / RESULTS / f"{outcome.student}.json") or {}
+            tqdm.write(f"graded {outcome.student}: {result.get('score', 0):g} / "
+                       f"{result.get('max_score', 0):g} ({outcome.seconds:.1f} s{on})", file=sys.stderr)
+        else:
+            first = (outcome.error.strip().splitlines() or ["grading failed"])[0]
+            tqdm.write(f"error {outcome.student}: {first}{on}", file=sys.stderr)
+
+    interrupted = False
+    start = time.perf_counter()
+    if todo:
+        try:
+            if args.scheduler:
+                from .cluster import run_cluster
+                interrupted = run_cluster(todo, args.scheduler, settings, sandbox_label, limit, done)
+            else:
+                from .local import run_local
+                from .student import prewarm
+                prewarm(settings, progress=True)
+                jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo)))
+                interrupted = run_local(todo, out, settings, jobs, sandbox_label, limit, done)
+        except KeyboardInterrupt:
+            interrupted = True
+    try:
+        (out / LOGS).rmdir()  # only when empty
+    except OSError:
+        pass
+    rows = write_summaries(out, students, fingerprints, root, args.similarity)
+    graded = sum(1 for r in rows if r.graded)
+    errors = len(rows) - graded
+    elapsed = time.perf_counter() - start
+    if interrupted:
+        print(f"grader batch: interrupted after {elapsed:.0f} s; {graded} of {len(students)} "
+              f"students have results; run the same command again to grade the rest", file=sys.stderr)
+        return 130
+    print(f"grader batch: done in {elapsed:.0f} s: {graded} graded ({reused} reused), {errors} errors; "
+          f"{out / 'gradebook.csv'}, {out / 'scores.png'}, {out / 'report.html'}", file=sys.stderr)
+    return 0

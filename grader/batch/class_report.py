@@ -1,0 +1,221 @@
+"""report.html: the class view of a batch, one self-contained file (inline
+styles, the plot embedded as a data: URI, no script, no server) that opens
+from disk next to the batch's feedback/ folder.
+
+Sections: the score distribution per task (mean, median, share at full
+marks, a histogram), the share of students failing each part, the most
+frequent likely causes of failure per task (the `likely cause:` line of a
+failing part's output; without one, the kind of failure), the slowest
+submissions, the pairs of submissions whose code is suspiciously similar
+(copydetect), the grading errors and every student. Each student links to
+their Markdown feedback.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import re
+import statistics
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import quote
+
+from .files import ERRORS, FEEDBACK, part_of, task_of
+from .gradebook import Row
+
+SLOWEST = 10
+CAUSES_PER_TASK = 3
+_CAUSE = re.compile(r"^\s*likely cause:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_KIND = re.compile(r"^[^\n]*?: [^\n]*? - ([^\n]+)$", re.MULTILINE)
+
+_STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:70em;
+color:#222;padding:0 1em}
+h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .7em;border-bottom:1px solid #eee;
+text-align:left;vertical-align:top}th{background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.bar{display:inline-block;height:.8em;background:#c44e52;vertical-align:middle}
+.muted{color:#777}.summary{font-size:1.1em}img{max-width:100%}svg rect{fill:#4c72b0}
+code{background:#f3f3f3;padding:0 .2em}
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _link(folder: str, student: str, ext: str) -> str:
+    return f'<a href="{folder}/{quote(student)}.{ext}">{_e(student)}</a>'
+
+
+def _feedback(student: str) -> str:
+    return _link(FEEDBACK, student, "md")
+
+
+def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:  # type: ignore[assignment]
+    th = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f'<td{" class=n" if i in numeric else ""}>{c}</td>'
+                                     for i, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _histogram_svg(values: list[float], top: float, bins: int = 10) -> str:
+    """A small inline SVG histogram of `values` over [0, top]."""
+    top = top or 1.0
+    counts = [0] * bins
+    for v in values:
+        counts[min(bins - 1, max(0, int(v / top * bins)))] += 1
+    high = max(counts) or 1
+    w, h = 12, 30
+    rects = "".join(f'<rect x="{i * w}" y="{h - c / high * h:.1f}" width="{w - 1}" height="{c / high * h:.1f}">'
+                    f"<title>{c}</title></rect>" for i, c in enumerate(counts))
+    return (f'<svg width="{bins * w}" height="{h}" role="img" aria-label="histogram">{rects}</svg>')
+
+
+def _failing_tests(row: Row):
+    for t in (row.result or {}).get("tests", []):
+        if float(t["score"]) < float(t["max_score"]) or t.get("status") == "failed":
+            yield t
+
+
+def cause_of(output: str) -> tuple[str, bool]:
+    """(cause, from a `likely cause:` line?) for a failing part's output."""
+    m = _CAUSE.search(output or "")
+    if m:
+        return m.group(1), True
+    k = _KIND.search(output or "")
+    return (k.group(1).strip() if k else "failed"), False
+
+
+def _distribution(columns: list[str], graded: list[Row]) -> str:
+    rows = []
+    for name in ["total", *columns]:
+        if name == "total":
+            vals = [r.total or 0.0 for r in graded]
+            top = max((r.max or 0.0 for r in graded), default=0.0)
+        else:
+            vals = [r.tasks[name][0] for r in graded if name in r.tasks]
+            top = max((r.tasks[name][1] for r in graded if name in r.tasks), default=0.0)
+        if not vals:
+            continue
+        full = sum(1 for v in vals if v >= top - 1e-9)
+        rows.append([f"<b>{_e(name)}</b>" if name == "total" else f"<code>{_e(name)}</code>", f"{top:g}",
+                     f"{statistics.mean(vals):.2f}", f"{statistics.median(vals):g}", f"{min(vals):g}",
+                     f"{max(vals):g}", f"{full / len(vals):.0%}", _histogram_svg(vals, top)])
+    return _table(["task", "max", "mean", "median", "min", "max reached", "full marks",
+                   "histogram (0 to max)"], rows, {1, 2, 3, 4, 5, 6})
+
+
+def _failing_parts(graded: list[Row]) -> str:
+    failing: Counter = Counter()
+    order: dict[tuple[str, str], int] = {}
+    for r in graded:
+        for t in (r.result or {}).get("tests", []):
+            key = (task_of(t["name"]), part_of(t["name"]))
+            order.setdefault(key, len(order))
+        for t in _failing_tests(r):
+            failing[(task_of(t["name"]), part_of(t["name"]))] += 1
+    n = len(graded) or 1
+    rows = [[f"<code>{_e(task)}</code>", _e(part), str(failing[(task, part)]),
+             f"{failing[(task, part)] / n:.0%}",
+             f'<span class="bar" style="width:{failing[(task, part)] / n * 12:.2f}em"></span>']
+            for task, part in sorted(order, key=lambda k: (-failing[k], order[k]))]
+    return _table(["task", "part", "students failing", "share", ""], rows, {2, 3})
+
+
+def _likely_causes(columns: list[str], graded: list[Row]) -> str:
+    by_task: dict[str, Counter] = defaultdict(Counter)
+    examples: dict[tuple[str, str], list[str]] = defaultdict(list)
+    labelled: set[tuple[str, str]] = set()
+    for r in graded:
+        seen = set()
+        for t in _failing_tests(r):
+            task = task_of(t["name"])
+            cause, from_line = cause_of(t.get("output", ""))
+            if (task, cause) in seen:
+                continue
+            seen.add((task, cause))
+            by_task[task][cause] += 1
+            examples[(task, cause)].append(r.student)
+            if from_line:
+                labelled.add((task, cause))
+    if not by_task:
+        return "<p>No failing parts.</p>"
+    rows = []
+    for task in [c for c in columns if c in by_task]:
+        for cause, count in by_task[task].most_common(CAUSES_PER_TASK):
+            shown = examples[(task, cause)][:5]
+            more = len(examples[(task, cause)]) - len(shown)
+            source = "" if (task, cause) in labelled else ' <span class="muted">(failure kind)</span>'
+            rows.append([f"<code>{_e(task)}</code>", _e(cause) + source, str(count),
+                         ", ".join(_feedback(s) for s in shown) + (f" and {more} more" if more > 0 else "")])
+    return _table(["task", "likely cause", "students", "for example"], rows, {2})
+
+
+def _slowest(graded: list[Row]) -> str:
+    timed = sorted(graded, key=lambda r: -float((r.result or {}).get("execution_time", 0.0)))[:SLOWEST]
+    rows = [[_feedback(r.student), f"{float((r.result or {}).get('execution_time', 0.0)):.1f}",
+             f"{r.total:g} / {r.max:g}"] for r in timed]
+    return _table(["student", "seconds", "score"], rows, {1, 2})
+
+
+def _similar(pairs) -> str:
+    if pairs is None:
+        return '<p class="muted">Not computed (the submissions folder was not given).</p>'
+    if not pairs:
+        return "<p>No pair of submissions above the threshold.</p>"
+    rows = [[_feedback(p.first), _feedback(p.second),
+             ", ".join(f"<code>{_e(m)}</code> {s:.0%}" for m, s in p.modules), f"{p.score:.0%}"]
+            for p in pairs]
+    return _table(["student", "student", "similar modules", "highest"], rows, {3})
+
+
+def class_report_html(out: Path, columns: list[str], rows: list[Row], png: bytes | None = None,
+                      submissions_root: Path | None = None, threshold: float | None = None) -> str:
+    """The report's HTML text for the rows of a batch in `out`."""
+    from .similarity import DEFAULT_THRESHOLD, similar_pairs
+    graded = [r for r in rows if r.graded]
+    errors = [r for r in rows if not r.graded]
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    pairs = None
+    if submissions_root is not None:
+        folders = {r.student: submissions_root / r.student for r in graded}
+        modules = sorted({f"{c.split('.')[0]}.py" for c in columns})
+        pairs = similar_pairs(folders, modules, threshold)
+    totals = [r.total or 0.0 for r in graded]
+    top = max((r.max or 0.0 for r in graded), default=0.0)
+    summary = (f"{len(rows)} students: {len(graded)} graded, {len(errors)} grading errors."
+               + (f" Total: mean {statistics.mean(totals):.2f}, median {statistics.median(totals):g} "
+                  f"of {top:g}." if totals else ""))
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Class report: {_e(out.name)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>Class report</h1><p class=summary id=summary>{_e(summary)}</p>",
+        '<section id="distribution"><h2>Score distribution per task</h2>',
+        _distribution(columns, graded),
+    ]
+    if png:
+        parts.append(f'<img alt="score distribution histograms" '
+                     f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
+    parts += [
+        "</section>",
+        '<section id="failing-parts"><h2>Students failing each part</h2>', _failing_parts(graded), "</section>",
+        '<section id="likely-causes"><h2>Most frequent likely causes of failure</h2>',
+        "<p class=muted>From the <code>likely cause:</code> line of each failing part's feedback; "
+        "where a part has none, the kind of failure.</p>", _likely_causes(columns, graded), "</section>",
+        f'<section id="slowest"><h2>Slowest submissions</h2>{_slowest(graded)}</section>',
+        f'<section id="similar"><h2>Suspiciously similar code</h2><p class=muted>copydetect: a module '
+        f"file shares at least {threshold:.0%} of its tokens with the other student's, both ways "
+        f"(the stubs' code left out).</p>{_similar(pairs)}</section>",
+    ]
+    if errors:
+        parts.append('<section id="errors"><h2>Grading errors</h2>' + _table(
+            ["student", "error"], [[_link(ERRORS, r.student, "txt"), _e(r.error)] for r in errors]) + "</section>")
+    parts.append('<section id="students"><h2>Every student</h2>' + _table(
+        ["student", "total", "error"],
+        [[_feedback(r.student) if r.graded else _link(ERRORS, r.student, "txt"),
+          "" if r.total is None else f"{r.total:g} / {r.max:g}", _e(r.error)]
+         for r in sorted(rows, key=lambda r: r.student)], {1}) + "</section>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
