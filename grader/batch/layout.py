@@ -57,7 +57,7 @@ def missing_modules(folder: Path, tasks: list[str]) -> str | None:
         return f"the submission folder cannot be read ({exc.strerror})"
     if names & wanted:
         return None
-    deeper = _python_files(Path(folder))
+    deeper = sorted(_python_files(Path(folder)), key=lambda p: (p.rsplit("/", 1)[-1] not in wanted, p))
     if not deeper:
         others = sorted(n for n in os.listdir(folder) if not n.startswith("."))
         what = ("the folder is empty" if not others
