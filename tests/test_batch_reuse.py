@@ -4,6 +4,7 @@ files are error rows; every student has a wall-clock limit."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -45,7 +46,7 @@ def test_rerun_after_a_submission_changed(graded):
     # Unchanged: everything reused, nothing graded.
     run = batch(subs, out)
     assert "4 reused (unchanged since graded), 0 to grade" in run.stderr
-    assert "graded " not in run.stderr
+    assert not re.search(r"^graded \S+:", run.stderr, re.MULTILINE)
 
 
 def test_rerun_after_the_rubric_or_settings_changed(graded, tmp_path):
@@ -123,12 +124,12 @@ def test_a_student_past_the_wall_clock_limit_is_an_error_row(tmp_path, monkeypat
     monkeypatch.setattr(grade, "grade_submission", hang)
     out = tmp_path / "out"
     start = time.monotonic()
-    assert cli.main(["batch", str(subs), "--out", str(out), "--jobs", "2", "--student-timeout", "4",
+    assert cli.main(["batch", str(subs), "--out", str(out), "--jobs", "2", "--student-timeout", "30",
                      *FAST]) == 0
     assert time.monotonic() - start < 120
     book = gradebook(out)
     assert book["hangs"]["total"] == ""
-    assert "longer than the wall-clock limit of 4 s" in book["hangs"]["error"]
+    assert "longer than the wall-clock limit of 30 s" in book["hangs"]["error"]
     assert float(book["ok"]["total"]) == sum(task_points().values())
 
 
