@@ -14,11 +14,12 @@ import sys
 import time
 
 import pytest
-
 from test_batch import FAST, ROOT, SOLUTIONS, STUDENTS, batch, make_submissions
 
-pytestmark = pytest.mark.skipif(not (SOLUTIONS / "conv.py").is_file(),
-                                reason="needs the reference solutions")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (SOLUTIONS / "conv.py").is_file(), reason="needs the reference solutions"),
+]
 distributed = pytest.importorskip("distributed")
 
 

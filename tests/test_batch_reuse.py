@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_batch import FAST, ROOT, SOLUTIONS, batch, gradebook, make_submissions, mtimes, task_points
 
-from test_batch import (FAST, ROOT, SOLUTIONS, batch, gradebook, make_submissions, mtimes,
-                        task_points)
-
-pytestmark = pytest.mark.skipif(not (SOLUTIONS / "conv.py").is_file(),
-                                reason="needs the reference solutions")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (SOLUTIONS / "conv.py").is_file(), reason="needs the reference solutions"),
+]
 
 
 @pytest.fixture()
@@ -89,9 +89,10 @@ def test_folders_without_module_files_are_error_rows(tmp_path):
     assert run.returncode == 0, run.stderr
     book = gradebook(out)
     assert book["empty"]["total"] == ""
-    assert book["empty"]["error"].startswith("no module files found (the folder is empty)")
+    assert book["empty"]["error"].startswith("no module files found: the submission is empty")
     assert book["nested"]["total"] == ""
-    assert book["nested"]["error"].startswith("no module files found; found hw/conv.py, hw/padding.py")
+    assert book["nested"]["error"].startswith("no module files found; found hw/conv.py, hw/padding.py. "
+                                              "The module files sit one folder too deep (in hw/)")
     assert float(book["ok"]["total"]) == sum(task_points().values())
     assert "1 reused" not in run.stderr and "2 without module files" in run.stderr
     # Fixed by moving the files up: graded on the rerun.

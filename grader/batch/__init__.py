@@ -46,10 +46,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from .files import (FEEDBACK, LOGS, RESULTS, Outcome, atomic_write, commit, load_result,
-                    sweep_temporaries)
+from .files import FEEDBACK, LOGS, RESULTS, Outcome, atomic_write, commit, load_result, sweep_temporaries
 from .gradebook import collect, gradebook_csv
-from .layout import missing_modules
 from .reuse import Fingerprint, current, rubric_digest, settings_digest, why_not_reused
 
 DEFAULT_STUDENT_SECONDS = 600.0
@@ -99,16 +97,14 @@ def find_submissions(root: Path, out: Path) -> list[tuple[str, Path]]:
 def batch_settings(args):
     """The grading settings from the command line and the rubric; a batch
     grades one submission's tasks one after the other (its parallelism is
-    across submissions)."""
+    across submissions). Raises cli.UsageError for an unknown --tasks."""
+    from ..cli import select_tasks
     from ..grade import Settings
     from ..rubric import Rubric
-    from cnn_checks.tasks import TASKS
     rubric = Rubric.load(args.rubric)
-    tasks = None
-    if args.tasks:
-        tasks = [t for t in TASKS if any(t == s or t.startswith(s + ".") for s in args.tasks)]
-    settings = Settings.from_rubric(rubric, examples=args.examples, use_bwrap=False if args.no_bwrap else None,
-                                    tasks=tasks)
+    settings = Settings.from_rubric(rubric, examples=args.examples,
+                                    use_bwrap=False if args.no_bwrap else None,
+                                    tasks=select_tasks(args.tasks))
     settings.workers = 1
     return settings
 
@@ -116,12 +112,15 @@ def batch_settings(args):
 def _plan(submissions, out: Path, settings, sandbox_label: str, regrade: bool):
     """Fingerprint every submission and decide: reuse, grade (and why) or
     flag (no module files). Returns (fingerprints, todo, reasons, flagged)."""
+    from cnn_checks.implementations import layout_problem
     rubric_hash = rubric_digest(settings.rubric)
     settings_hash = settings_digest(settings, sandbox_label)
     fingerprints: dict[str, Fingerprint] = {}
-    todo, reasons, flagged = [], Counter(), {}
+    todo: list[tuple[str, Path]] = []
+    reasons: Counter[str] = Counter()
+    flagged: dict[str, str] = {}
     for student, folder in submissions:
-        problem = missing_modules(folder, settings.tasks)
+        problem = layout_problem(folder)
         if problem:
             flagged[student] = problem
             continue
@@ -172,11 +171,11 @@ def cmd_batch(args) -> int:
         return 2
     root = root.resolve()
     out = (Path(args.out) if args.out else root.with_name(root.name + "-graded")).resolve()
-    settings = batch_settings(args)
-    from cnn_checks.tasks import TASKS
-    settings.tasks = [t for t in settings.tasks if t in TASKS]
-    if not settings.tasks:
-        print(f"grader batch: no task matches --tasks {' '.join(args.tasks or [])}", file=sys.stderr)
+    from ..cli import UsageError
+    try:
+        settings = batch_settings(args)
+    except UsageError as exc:
+        print(f"grader batch: {exc}", file=sys.stderr)
         return 2
     limit = args.student_timeout or settings.rubric.setting("student_seconds", DEFAULT_STUDENT_SECONDS)
     from tqdm import tqdm

@@ -67,8 +67,8 @@ def _histogram_svg(values: list[float], top: float, bins: int = 10) -> str:
         counts[min(bins - 1, max(0, int(v / top * bins)))] += 1
     high = max(counts) or 1
     w, h = 12, 30
-    rects = "".join(f'<rect x="{i * w}" y="{h - c / high * h:.1f}" width="{w - 1}" height="{c / high * h:.1f}">'
-                    f"<title>{c}</title></rect>" for i, c in enumerate(counts))
+    rects = "".join(f'<rect x="{i * w}" y="{h - c / high * h:.1f}" width="{w - 1}" '
+                    f'height="{c / high * h:.1f}"><title>{c}</title></rect>' for i, c in enumerate(counts))
     return (f'<svg width="{bins * w}" height="{h}" role="img" aria-label="histogram">{rects}</svg>')
 
 
@@ -200,7 +200,8 @@ def class_report_html(out: Path, columns: list[str], rows: list[Row], png: bytes
                      f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
     parts += [
         "</section>",
-        '<section id="failing-parts"><h2>Students failing each part</h2>', _failing_parts(graded), "</section>",
+        '<section id="failing-parts"><h2>Students failing each part</h2>', _failing_parts(graded),
+        "</section>",
         '<section id="likely-causes"><h2>Most frequent likely causes of failure</h2>',
         "<p class=muted>From the <code>likely cause:</code> line of each failing part's feedback; "
         "where a part has none, the kind of failure.</p>", _likely_causes(columns, graded), "</section>",
@@ -211,7 +212,8 @@ def class_report_html(out: Path, columns: list[str], rows: list[Row], png: bytes
     ]
     if errors:
         parts.append('<section id="errors"><h2>Grading errors</h2>' + _table(
-            ["student", "error"], [[_link(ERRORS, r.student, "txt"), _e(r.error)] for r in errors]) + "</section>")
+            ["student", "error"], [[_link(ERRORS, r.student, "txt"), _e(r.error)] for r in errors])
+            + "</section>")
     parts.append('<section id="students"><h2>Every student</h2>' + _table(
         ["student", "total", "error"],
         [[_feedback(r.student) if r.graded else _link(ERRORS, r.student, "txt"),

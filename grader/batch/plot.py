@@ -24,7 +24,7 @@ def scores_png(columns: list[str], rows: list[Row]) -> bytes:
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.3 * nrows + 0.6), squeeze=False)
     for ax in axes.flat[len(panels):]:
         ax.axis("off")
-    for ax, (name, vals, top) in zip(axes.flat, panels):
+    for ax, (name, vals, top) in zip(axes.flat, panels, strict=False):
         top = float(top) or 1.0
         bins = [top * i / 10 for i in range(11)]
         if vals:

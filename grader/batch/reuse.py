@@ -7,7 +7,8 @@ graded. A result's fingerprint is four SHA-256 digests:
                 bytes (a symbolic link: its target, never what it points
                 to; other special files: their kind; __pycache__ left out)
     rubric      points, part weights, settings and forbidden libraries
-    settings    examples per part, resource limits, tasks graded, sandbox
+    settings    examples per part, resource limits, tasks graded, sandbox,
+                the course secret's fingerprint (the seeds of the hidden cases)
     grader      the grader's, checks' and reference solutions' source code
                 and the versions of Python, NumPy, Hypothesis and PyTorch
 
@@ -83,8 +84,10 @@ def rubric_digest(rubric) -> str:
 
 
 def settings_digest(settings, sandbox_label: str) -> str:
+    secret = settings.secret.fingerprint if settings.secret is not None else None
     return _digest({"examples": settings.examples, "limits": asdict(settings.limits),
-                    "tasks": list(settings.tasks), "sandbox": sandbox_label})
+                    "tasks": list(settings.tasks), "sandbox": sandbox_label, "secret": secret,
+                    "student": settings.student})
 
 
 _GRADER: str | None = None
@@ -155,4 +158,5 @@ def why_not_reused(out: Path, student: str, now: Fingerprint) -> str:
     if not changed:
         return ""
     names = [("grader version" if c == "grader" else c) for c in changed]
-    return (" and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]) + " changed"
+    listed = " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{listed} changed"

@@ -132,7 +132,7 @@ class StudentProcess:
         self._fd = -1
         self._start = 0.0
 
-    def start(self) -> "StudentProcess":
+    def start(self) -> StudentProcess:
         self.stage.mkdir(parents=True, exist_ok=True)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -254,7 +254,7 @@ def prewarm(settings, progress: bool = False) -> None:
     from cnn_checks.tasks import TASKS
 
     from ..case_cache import cases_for
-    key = (settings.examples, tuple(settings.tasks))
+    key = (settings.examples, tuple(settings.tasks), settings.secret, settings.student)
     if key in _PREWARMED:
         return
     parts = [(TASKS[n], p) for n in settings.tasks if n in TASKS for p in TASKS[n].parts]
@@ -263,7 +263,7 @@ def prewarm(settings, progress: bool = False) -> None:
         parts = tqdm(parts, desc="cases", unit="part", file=sys.stderr, leave=False)
     for task, part in parts:
         try:
-            cases_for(task, part, settings.examples)
+            cases_for(task, part, settings.examples, settings.part_seed(task, part))
         except Exception:  # noqa: BLE001 - a grading process will draw (and report) it itself
             pass
     from .. import grade, report  # noqa: F401 - imported once here, inherited by every fork
