@@ -2,6 +2,7 @@
 """How fast does the autograder grade, and where does the time go?
 
     python scripts/benchmark.py [--copies K] [--examples N] [--top T] [--curve 10,30,100,300]
+    python scripts/benchmark.py --batch-only [--batch-sizes 1,10,100] [--jobs N]
 
 In one run, with the default rubric (its examples per property unless
 --examples), it grades:
@@ -30,6 +31,13 @@ The cost curve grades the reference at several numbers of examples per part
 first, untimed), and prints wall and inside time for each. Then `grader
 batch` grades K copies of the reference (default 4) and the script prints
 submissions per hour.
+
+Last, the batch cost curve: `grader batch` on 1, 10 and 100 copies of the
+reference (--batch-sizes), each in a fresh output folder, with small
+settings so that 100 submissions fit in minutes (tasks padding and conv, 20
+examples per part; --batch-tasks, --batch-examples), cases cached
+beforehand; it prints wall time, seconds per submission and submissions
+per hour for each size. --batch-only runs only the curve.
 
 Timings are noisy on a shared machine: compare ratios measured in the same
 run. Nothing here asserts on time.
@@ -158,6 +166,57 @@ def ratio(wall: float, inside: float) -> str:
     return f"{wall / inside:8.1f}x" if inside > 1e-3 else "      n/a"
 
 
+# ------------------------------------------------------------------ the batch cost curve
+
+#: small settings, so that a batch of 100 fits in a few minutes on 2 CPUs
+CURVE_TASKS = ("padding", "conv")
+CURVE_EXAMPLES = 20
+
+
+def run_batch(n: int, folder: Path, env: dict, extra: list[str]) -> float:
+    """`grader batch` on n fresh copies of the reference (a fresh output
+    folder: nothing reused); its wall time. Checks every student got full marks."""
+    import csv
+    subs = folder / "submissions"
+    for i in range(n):
+        copy_modules(ROOT / "solutions", subs / f"student{i + 1:03d}", skip_init=True)
+    out = folder / "out"
+    cmd = [sys.executable, "-m", "grader.cli", "batch", str(subs), "--out", str(out), *extra]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"grader batch failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    with open(out / "gradebook.csv", newline="") as f:
+        book = list(csv.DictReader(f))
+    if len(book) != n or any(row["error"] or row["total"] != row["max"] for row in book):
+        raise RuntimeError(f"the batch of {n} did not give every copy full marks: {out / 'gradebook.csv'}")
+    return wall
+
+
+def batch_curve(args, env: dict, work: Path) -> None:
+    """Wall time of `grader batch` against the number of submissions."""
+    sizes = [int(x) for x in args.batch_sizes.split(",") if x.strip()]
+    if not sizes:
+        return
+    settings = ["--tasks", *args.batch_tasks, "--examples", str(args.batch_examples)]
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    subprocess.run([sys.executable, "-m", "grader.cli", "prewarm", *settings], cwd=ROOT, env=env,
+                   capture_output=True, check=True)
+    print(f"\nbatch cost curve: copies of the reference, tasks {' '.join(args.batch_tasks)}, "
+          f"{args.batch_examples} examples per part, {args.jobs or os.cpu_count()} jobs, cases cached "
+          f"beforehand (grader prewarm); wall time includes the gradebook, plot and class report")
+    head = f"{'submissions':>11} {'wall s':>8} {'s each':>7} {'per hour':>9} {'vs first':>9}"
+    print(head)
+    print("-" * len(head))
+    first = None
+    for n in sizes:
+        wall = run_batch(n, work / f"curve-{n}", env, settings + jobs)
+        rate = n / wall * 3600
+        first = first or rate
+        print(f"{n:11d} {wall:8.1f} {wall / n:7.2f} {rate:9.0f} {rate / first:8.2f}x", flush=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=4, help="submissions in the batch (default 4)")
@@ -168,6 +227,15 @@ def main(argv=None) -> int:
                         help="examples per part for the cost curve (comma-separated; '' for none)")
     parser.add_argument("--cache", default=None,
                         help="case cache folder to use (default: a fresh one, so the first run is cold)")
+    parser.add_argument("--batch-sizes", default="1,10,100",
+                        help="batch sizes of the cost curve, comma-separated (default 1,10,100; '' for none)")
+    parser.add_argument("--batch-tasks", nargs="*", default=list(CURVE_TASKS),
+                        help=f"tasks graded in the cost curve (default {' '.join(CURVE_TASKS)})")
+    parser.add_argument("--batch-examples", type=int, default=CURVE_EXAMPLES,
+                        help=f"examples per part in the cost curve (default {CURVE_EXAMPLES})")
+    parser.add_argument("--jobs", type=int, default=None, help="grader batch --jobs (default: one per CPU)")
+    parser.add_argument("--batch-only", action="store_true",
+                        help="only the batch cost curve (no single gradings, no K-copies batch)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--prewarm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -181,6 +249,13 @@ def main(argv=None) -> int:
     from grader.sandbox import bwrap_path
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     env = dict(os.environ, CNN_GRADER_CACHE=args.cache or str(work / "case-cache"))
+    if args.batch_only:
+        try:
+            print(f"grader benchmark: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+            batch_curve(args, env, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     try:
         subs = work / "submissions"
         reference = copy_modules(ROOT / "solutions", subs / "reference", skip_init=True)
@@ -248,34 +323,19 @@ def main(argv=None) -> int:
                       f"{r['wall'] - r['inside']:15.1f}   ({r['cache']} cache, "
                       f"{r['score']:g}/{r['max_score']:g})", flush=True)
 
-        # The batch: K copies of the reference, graded by `grader batch`.
-        k = args.copies
-        if k > 0:
-            batch_dir = work / "batch"
-            for i in range(k):
-                copy_modules(ROOT / "solutions", batch_dir / f"student{i + 1:02d}", skip_init=True)
-            cmd = [sys.executable, "-m", "grader.cli", "batch", str(batch_dir),
-                   "--out", str(work / "batch-out")]
-            if args.examples:
-                cmd += ["--examples", str(args.examples)]
-            print(f"\ngrader batch: {k} copies of the reference, {os.cpu_count()} jobs, warm cache ...",
-                  flush=True)
-            start = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-            wall = time.perf_counter() - start
-            if proc.returncode != 0:
-                print(f"grader batch failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
-                return 1
-            import csv
-            with open(work / "batch-out" / "gradebook.csv", newline="") as f:
-                book = list(csv.DictReader(f))
-            totals = sorted({row["total"] for row in book})
+        # The batch: K copies of the reference, then the cost curve.
+        if args.copies > 0:
+            k = args.copies
+            print(f"\ngrader batch: {k} copies of the reference, rubric settings, warm cache ...", flush=True)
+            extra = ["--examples", str(args.examples)] if args.examples else []
+            wall = run_batch(k, work / "batch", env, extra)
             print(f"batch: {k} submissions in {wall:.1f} s = {k / wall * 3600:.0f} submissions per hour "
-                  f"({wall / k:.1f} s each; gradebook totals {', '.join(totals)})")
+                  f"({wall / k:.1f} s each)")
             if warm:
                 print(f"batch per submission / single warm reference grading: "
                       f"{wall / k / warm['wall']:.2f}x (single grading uses {warm['workers']} workers; "
                       f"batch: 1 worker per submission, submissions in parallel)")
+        batch_curve(args, env, work)
         print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
