@@ -1,0 +1,115 @@
+"""The batch's pure parts: submission fingerprints, reuse reasons, the
+likely-cause parser, the gradebook CSV and packing a submission for a
+cluster task."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+from grader.batch.class_report import cause_of
+from grader.batch.cluster import pack, unpack
+from grader.batch.files import Outcome, commit
+from grader.batch.gradebook import Row, gradebook_csv
+from grader.batch.reuse import Fingerprint, submission_digest, why_not_reused
+
+
+def _folder(tmp_path):
+    d = tmp_path / "alice"
+    d.mkdir()
+    (d / "conv.py").write_text("def conv2d(): pass\n")
+    (d / "hw").mkdir()
+    (d / "hw" / "notes.txt").write_text("notes")
+    return d
+
+
+def test_digest_follows_content_not_caches(tmp_path):
+    d = _folder(tmp_path)
+    first = submission_digest(d)
+    assert submission_digest(d) == first
+    (d / "__pycache__").mkdir()
+    (d / "__pycache__" / "conv.cpython-311.pyc").write_bytes(b"\0")
+    assert submission_digest(d) == first
+    (d / "conv.py").write_text("def conv2d(): return 1\n")
+    assert submission_digest(d) != first
+    second = submission_digest(d)
+    (d / "hw" / "notes.txt").rename(d / "hw" / "other.txt")
+    assert submission_digest(d) != second
+
+
+def test_digest_never_opens_a_pipe_or_follows_a_link(tmp_path):
+    d = _folder(tmp_path)
+    os.mkfifo(d / "padding.py")
+    (d / "pooling.py").symlink_to("/dev/stdin")
+    result = []
+    t = threading.Thread(target=lambda: result.append(submission_digest(d)), daemon=True)
+    t.start()
+    t.join(10)
+    assert result, "hashing blocked on a named pipe or a link"
+    (d / "pooling.py").unlink()
+    (d / "pooling.py").symlink_to("/dev/null")
+    assert submission_digest(d) != result[0]  # the link's target counts
+
+
+def _graded(out, student, fp: Fingerprint):
+    results = {"score": 1, "max_score": 2, "tests": [{"name": "conv.conv2d: basic", "score": 1,
+                                                      "max_score": 2}]}
+    commit(out, Outcome(student, json.dumps(results), "# report\n"), fp.as_dict())
+
+
+def test_reuse_reasons(tmp_path):
+    out = tmp_path / "out"
+    fp = Fingerprint("s", "r", "x", "g")
+    assert why_not_reused(out, "bob", fp) == "not graded yet"
+    _graded(out, "bob", fp)
+    assert why_not_reused(out, "bob", fp) == ""
+    assert why_not_reused(out, "bob", Fingerprint("s2", "r", "x", "g")) == "submission changed"
+    assert why_not_reused(out, "bob", Fingerprint("s", "r2", "x2", "g")) == "rubric and settings changed"
+    assert why_not_reused(out, "bob", Fingerprint("s2", "r2", "x", "g2")) == \
+        "submission, rubric and grader version changed"
+    (out / "fingerprints" / "bob.json").unlink()
+    assert why_not_reused(out, "bob", fp) == "no fingerprint"
+    (out / "results" / "bob.json").write_text("{")
+    assert why_not_reused(out, "bob", fp) == "invalid result"
+
+
+def test_a_failed_regrade_removes_the_old_result(tmp_path):
+    out = tmp_path / "out"
+    fp = Fingerprint("s", "r", "x", "g")
+    _graded(out, "bob", fp)
+    commit(out, Outcome("bob", error="boom\n"), fp.as_dict())
+    assert not (out / "results" / "bob.json").exists()
+    assert (out / "errors" / "bob.txt").read_text() == "boom\n"
+    assert why_not_reused(out, "bob", fp) == "not graded yet"
+
+
+def test_likely_cause_line_or_failure_kind():
+    output = "conv.conv2d: dilation - wrong values\n  smallest failing input: ...\n" \
+             "  likely cause: the kernel taps ignore dilation\n  hint: ..."
+    assert cause_of(output) == ("the kernel taps ignore dilation", True)
+    assert cause_of("padding.pad2d: basic - not implemented\n  input: x") == ("not implemented", False)
+    assert cause_of("") == ("failed", False)
+
+
+def test_gradebook_csv():
+    rows = [Row("alice", 20, 20, {"conv.conv2d": (14.0, 14.0)}),
+            Row("bob", error='no module files found; found hw/conv.py, "x"')]
+    assert gradebook_csv(["conv.conv2d"], rows) == (
+        "student,total,max,conv.conv2d,error\n"
+        "alice,20,20,14,\n"
+        'bob,,,,"no module files found; found hw/conv.py, ""x"""\n')
+
+
+def test_pack_and_unpack_keep_files_links_and_pipes(tmp_path):
+    d = _folder(tmp_path)
+    os.mkfifo(d / "padding.py")
+    (d / "pooling.py").symlink_to("/dev/stdin")
+    (d / "linked").symlink_to(d / "hw")
+    packed = pack(d)
+    kinds = {rel: kind for rel, kind, _ in packed}
+    assert kinds == {"conv.py": "file", "hw/notes.txt": "file", "padding.py": "fifo",
+                     "pooling.py": "link", "linked": "link"}
+    copy = unpack(packed, tmp_path / "copy")
+    assert (copy / "conv.py").read_text() == "def conv2d(): pass\n"
+    assert os.readlink(copy / "pooling.py") == "/dev/stdin"
+    assert submission_digest(copy) == submission_digest(d)
