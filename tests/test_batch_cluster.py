@@ -59,14 +59,14 @@ def test_cluster_batch_same_scores_and_a_killed_worker_loses_nothing(tmp_path, c
     try:
         with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
             deadline = time.monotonic() + 120
-            while not _busy_workers(client):
+            while not (busy := _busy_workers(client)):
                 assert proc.poll() is None, proc.communicate()[1]
                 assert time.monotonic() < deadline, "no grading task reached a worker"
                 time.sleep(0.05)
-            time.sleep(1.0)  # well inside the grading of its submission
-            busy = _busy_workers(client)
-            assert busy, "the batch finished before a worker could be killed"
+            time.sleep(0.5)  # inside the grading of its submission
+            busy = _busy_workers(client) or busy
             victim, keys = next(iter(busy.items()))
+            assert proc.poll() is None, "the batch finished before a worker could be killed"
             pid = client.run(os.getpid, workers=[victim])[victim]
             os.kill(pid, signal.SIGKILL)
             lost = {_student_of(k) for k in keys}

@@ -1,7 +1,8 @@
 """grader batch: grade a folder of submissions, one subfolder per student.
 
     grader batch SUBMISSIONS_DIR [--out DIR] [--jobs N] [--regrade]
-                 [--student-timeout S] [--scheduler ADDRESS] [--similarity T]
+                 [--student-timeout S] [--scheduler ADDRESS]
+                 [--similarity T | --no-similarity]
 
 Every immediate subfolder of SUBMISSIONS_DIR is one student's submission
 (the folder's name is the student's id). On this machine, submissions are
@@ -75,6 +76,9 @@ def register(sub, common) -> None:
     p.add_argument("--similarity", type=float, default=None, metavar="T",
                    help="report pairs of submissions whose code is at least this similar "
                         "(0-1, default 0.8)")
+    p.add_argument("--no-similarity", action="store_true",
+                   help="leave the similar-code section of the report out (it compares every pair "
+                        "of students: minutes for many hundreds)")
     common(p)
     p.set_defaults(func=cmd_batch)
 
@@ -166,6 +170,9 @@ def cmd_batch(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("grader batch: --jobs must be at least 1", file=sys.stderr)
         return 2
+    if args.similarity is not None and not 0 < args.similarity <= 1:
+        print("grader batch: --similarity must be between 0 and 1", file=sys.stderr)
+        return 2
     if args.student_timeout is not None and args.student_timeout <= 0:
         print("grader batch: --student-timeout must be positive", file=sys.stderr)
         return 2
@@ -229,7 +236,8 @@ def cmd_batch(args) -> int:
         (out / LOGS).rmdir()  # only when empty
     except OSError:
         pass
-    rows = write_summaries(out, students, fingerprints, root, args.similarity)
+    rows = write_summaries(out, students, fingerprints, None if args.no_similarity else root,
+                           args.similarity)
     graded = sum(1 for r in rows if r.graded)
     errors = len(rows) - graded
     elapsed = time.perf_counter() - start

@@ -24,6 +24,7 @@ from .files import ERRORS, FEEDBACK, part_of, task_of
 from .gradebook import Row
 
 SLOWEST = 10
+SIMILAR_SHOWN = 50
 CAUSES_PER_TASK = 3
 _CAUSE = re.compile(r"^\s*likely cause:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _KIND = re.compile(r"^[^\n]*?: [^\n]*? - ([^\n]+)$", re.MULTILINE)
@@ -161,13 +162,14 @@ def _slowest(graded: list[Row]) -> str:
 
 def _similar(pairs) -> str:
     if pairs is None:
-        return '<p class="muted">Not computed (the submissions folder was not given).</p>'
+        return '<p class="muted">Not computed (--no-similarity).</p>'
     if not pairs:
         return "<p>No pair of submissions above the threshold.</p>"
     rows = [[_feedback(p.first), _feedback(p.second),
              ", ".join(f"<code>{_e(m)}</code> {s:.0%}" for m, s in p.modules), f"{p.score:.0%}"]
-            for p in pairs]
-    return _table(["student", "student", "similar modules", "highest"], rows, {3})
+            for p in pairs[:SIMILAR_SHOWN]]
+    more = (f"<p>And {len(pairs) - SIMILAR_SHOWN} more pairs.</p>" if len(pairs) > SIMILAR_SHOWN else "")
+    return _table(["student", "student", "similar modules", "highest"], rows, {3}) + more
 
 
 def class_report_html(out: Path, columns: list[str], rows: list[Row], png: bytes | None = None,
