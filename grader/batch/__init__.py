@@ -10,7 +10,8 @@ graded in parallel, `--jobs` at a time (default: one per CPU), each in its
 own process with the tasks graded one after the other. With `--scheduler
 ADDRESS` they are graded on a Dask distributed cluster instead, one task per
 submission (docs/cluster.md). Each student has a wall-clock limit
-(`--student-timeout`, default: the rubric's `student_seconds`, else 600 s).
+(the rubric's `submission_seconds`, default 900 s; `--student-timeout`
+overrides it).
 The output folder (default: SUBMISSIONS_DIR-graded next to it) receives:
 
     results/<student>.json       Gradescope results, as `grader grade` writes them
@@ -51,8 +52,6 @@ from .files import FEEDBACK, LOGS, RESULTS, Outcome, atomic_write, commit, load_
 from .gradebook import collect, gradebook_csv
 from .reuse import Fingerprint, current, rubric_digest, settings_digest, why_not_reused
 
-DEFAULT_STUDENT_SECONDS = 600.0
-
 
 def register(sub, common) -> None:
     """Add the `batch` subcommand to the grader's parser."""
@@ -69,7 +68,7 @@ def register(sub, common) -> None:
                    help="grade every student again, even those whose results could be reused")
     p.add_argument("--student-timeout", type=float, default=None, metavar="SECONDS",
                    help="wall-clock limit for grading one student (default: the rubric's "
-                        f"student_seconds, else {DEFAULT_STUDENT_SECONDS:g})")
+                        "submission_seconds)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="grade on the Dask distributed cluster with this scheduler "
                         "(e.g. tcp://10.0.0.5:8786); see docs/cluster.md")
@@ -101,14 +100,9 @@ def find_submissions(root: Path, out: Path) -> list[tuple[str, Path]]:
 def batch_settings(args):
     """The grading settings from the command line and the rubric; a batch
     grades one submission's tasks one after the other (its parallelism is
-    across submissions). Raises cli.UsageError for an unknown --tasks."""
-    from ..cli import select_tasks
-    from ..grade import Settings
-    from ..rubric import Rubric
-    rubric = Rubric.load(args.rubric)
-    settings = Settings.from_rubric(rubric, examples=args.examples,
-                                    use_bwrap=False if args.no_bwrap else None,
-                                    tasks=select_tasks(args.tasks))
+    across submissions)."""
+    from ..options import settings_from_args
+    settings = settings_from_args(args)
     settings.workers = 1
     return settings
 
@@ -178,13 +172,8 @@ def cmd_batch(args) -> int:
         return 2
     root = root.resolve()
     out = (Path(args.out) if args.out else root.with_name(root.name + "-graded")).resolve()
-    from ..cli import UsageError
-    try:
-        settings = batch_settings(args)
-    except UsageError as exc:
-        print(f"grader batch: {exc}", file=sys.stderr)
-        return 2
-    limit = args.student_timeout or settings.rubric.setting("student_seconds", DEFAULT_STUDENT_SECONDS)
+    settings = batch_settings(args)
+    limit = args.student_timeout or settings.submission_seconds or None
     from tqdm import tqdm
     tqdm.monitor_interval = 0  # no tqdm monitor thread: grading processes are forked
     sandbox_label = "fallback (no bubblewrap)" if args.no_bwrap or not bwrap_path() else "bubblewrap"
@@ -200,7 +189,7 @@ def cmd_batch(args) -> int:
              f"{max(1, min(args.jobs or os.cpu_count() or 1, len(todo) or 1))} at a time")
     print(f"grader batch: {_summary_line(len(submissions), reused, reasons, len(flagged))} "
           f"({where}, {len(settings.tasks)} tasks, {settings.examples} examples per part, "
-          f"{limit:g} s per student) -> {out}", file=sys.stderr)
+          f"{f'{limit:g} s' if limit else 'no time limit'} per student) -> {out}", file=sys.stderr)
     for student, problem in flagged.items():
         commit(out, Outcome(student, error=problem + "\n"), {})
         print(f"error {student}: {problem}", file=sys.stderr)

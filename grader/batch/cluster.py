@@ -127,7 +127,7 @@ def grade_on_worker(job: dict) -> dict:
 
 # ---------------------------------------------------------------- on this machine
 
-def run_cluster(todo: list[Job], address: str, settings, sandbox_label: str, limit_seconds: float,
+def run_cluster(todo: list[Job], address: str, settings, sandbox_label: str, limit_seconds: float | None,
                 done: Callable[[Outcome], None]) -> bool:
     """Grade `todo` on the cluster whose scheduler is at `address`; call
     `done(outcome)` as each student finishes. Returns True when

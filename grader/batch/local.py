@@ -18,7 +18,7 @@ Job = tuple[str, Path]  # (student, folder)
 
 
 def run_local(todo: list[Job], out: Path, settings, jobs: int, sandbox_label: str,
-              limit_seconds: float, done: Callable[[Outcome], None]) -> bool:
+              limit_seconds: float | None, done: Callable[[Outcome], None]) -> bool:
     """Grade `todo`, `jobs` at a time; call `done(outcome)` for each student
     as it finishes. Returns True when interrupted (Ctrl-C or SIGTERM: the
     running students are stopped and finish nothing; a second Ctrl-C aborts)."""

@@ -8,7 +8,8 @@ graded. A result's fingerprint is four SHA-256 digests:
                 to; other special files: their kind; __pycache__ left out)
     rubric      points, part weights, settings and forbidden libraries
     settings    examples per part, resource limits, tasks graded, sandbox,
-                the course secret's fingerprint (the seeds of the hidden cases)
+                the course secret's fingerprint and per-student cases (the seeds
+                of the hidden cases)
     grader      the grader's, checks' and reference solutions' source code
                 and the versions of Python, NumPy, Hypothesis and PyTorch
 
@@ -87,7 +88,7 @@ def settings_digest(settings, sandbox_label: str) -> str:
     secret = settings.secret.fingerprint if settings.secret is not None else None
     return _digest({"examples": settings.examples, "limits": asdict(settings.limits),
                     "tasks": list(settings.tasks), "sandbox": sandbox_label, "secret": secret,
-                    "student": settings.student})
+                    "per_student": settings.per_student})
 
 
 _GRADER: str | None = None

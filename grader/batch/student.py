@@ -74,20 +74,22 @@ def _write(path: Path, text: str) -> None:
         f.write(text)
 
 
-def _grade_here(folder: Path, stage: Path, settings, sandbox_label: str) -> None:
+def _grade_here(student: str, folder: Path, stage: Path, settings, sandbox_label: str) -> None:
     from .. import grade
     from ..report import gradescope_results, markdown
+    settings = settings.for_student(student)
     start = time.perf_counter()
     reports = grade.grade_submission(folder, settings)
     elapsed = time.perf_counter() - start
     if _STOPPING:  # stopped, even if something on the way swallowed _Stopped
         raise _Stopped()
-    results = gradescope_results(reports, elapsed, sandbox_label)
-    _write(stage / "feedback.md", markdown(reports, sandbox_label))
+    results = gradescope_results(reports, elapsed, sandbox_label, settings.cases_label)
+    _write(stage / "feedback.md", markdown(reports, sandbox_label, settings.cases_label))
     _write(stage / "results.json", json.dumps(results, indent=2) + "\n")
 
 
-def _child_main(folder: Path, stage: Path, settings, sandbox_label: str, parent: int) -> None:
+def _child_main(student: str, folder: Path, stage: Path, settings, sandbox_label: str,
+                parent: int) -> None:
     """The body of the forked process; never returns."""
     code = 1
     try:
@@ -97,7 +99,7 @@ def _child_main(folder: Path, stage: Path, settings, sandbox_label: str, parent:
         _die_with_parent(parent)
         _redirect_output(stage / "log.txt")
         try:
-            _grade_here(folder, stage, settings, sandbox_label)
+            _grade_here(student, folder, stage, settings, sandbox_label)
             code = 0
         except _Stopped:
             code = 143
@@ -119,7 +121,7 @@ class StudentProcess:
     stop, then read its `outcome()`."""
 
     def __init__(self, student: str, folder: Path, stage: Path, settings, sandbox_label: str,
-                 limit_seconds: float):
+                 limit_seconds: float | None):
         self.student = student
         self.folder = Path(folder)
         self.stage = Path(stage)
@@ -139,7 +141,7 @@ class StudentProcess:
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:
-            _child_main(self.folder, self.stage, self.settings, self.sandbox_label, parent)
+            _child_main(self.student, self.folder, self.stage, self.settings, self.sandbox_label, parent)
         self.pid = pid
         self._start = time.monotonic()
         self._fd = os.pidfd_open(pid)
@@ -151,7 +153,7 @@ class StudentProcess:
 
     @property
     def deadline(self) -> float:
-        return self._start + self.limit_seconds
+        return self._start + self.limit_seconds if self.limit_seconds else float("inf")
 
     @property
     def seconds(self) -> float:
@@ -221,9 +223,9 @@ class StudentProcess:
             out.results = text
             out.feedback = _read(self.stage / "feedback.md")
         elif self.timed_out:
-            out.error = (f"grading took longer than the wall-clock limit of {self.limit_seconds:g} s "
-                         f"per student and was stopped (a submission that blocks, e.g. reading "
-                         f"a named pipe or standard input, or one far too slow)\n")
+            out.error = (f"grading took longer than {self.limit_seconds:g} s (the wall-clock limit per "
+                         f"student: the rubric's submission_seconds or --student-timeout) and was "
+                         f"stopped: a submission that blocks, or one far too slow\n")
         else:
             out.error = _read(self.stage / "error.txt") or (
                 f"the grading process ended without a result ({_why(self.status)})\n")
@@ -253,9 +255,8 @@ def prewarm(settings, progress: bool = False) -> None:
     forked grading processes inherit them instead of each drawing its own."""
     from cnn_checks.tasks import TASKS
 
-    from ..case_cache import cases_for
     key = (settings.examples, tuple(settings.tasks), settings.secret, settings.student)
-    if key in _PREWARMED:
+    if key in _PREWARMED or settings.per_student:  # per student: every student has cases of their own
         return
     parts = [(TASKS[n], p) for n in settings.tasks if n in TASKS for p in TASKS[n].parts]
     if progress:
@@ -263,7 +264,7 @@ def prewarm(settings, progress: bool = False) -> None:
         parts = tqdm(parts, desc="cases", unit="part", file=sys.stderr, leave=False)
     for task, part in parts:
         try:
-            cases_for(task, part, settings.examples, settings.part_seed(task, part))
+            settings.cases(task, part)
         except Exception:  # noqa: BLE001 - a grading process will draw (and report) it itself
             pass
     from .. import grade, report  # noqa: F401 - imported once here, inherited by every fork
