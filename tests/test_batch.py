@@ -48,15 +48,21 @@ def pad2d(x, padding, mode="constant", value=0.0):
 STUDENTS = ("alice", "bob", "carol", "dave")
 
 
-def make_submissions(folder: Path) -> Path:
-    """alice and dave: the reference; bob: conv2d returns zeros; carol:
-    pad2d does not pad."""
-    for student in STUDENTS:
+def reference_copies(folder: Path, students) -> Path:
+    """One folder per student, each a copy of the reference's module files."""
+    for student in students:
         d = folder / student
         d.mkdir(parents=True)
         for src in SOLUTIONS.glob("*.py"):
             if src.name != "__init__.py":
                 shutil.copy(src, d / src.name)
+    return folder
+
+
+def make_submissions(folder: Path) -> Path:
+    """alice and dave: the reference; bob: conv2d returns zeros; carol:
+    pad2d does not pad."""
+    reference_copies(folder, STUDENTS)
     with open(folder / "bob" / "conv.py", "a") as f:
         f.write(ZERO_CONV)
     with open(folder / "carol" / "padding.py", "a") as f:
@@ -210,12 +216,7 @@ def test_grading_failure_becomes_error_row(tmp_path, monkeypatch):
     grading process that dies) is an error row; the others are graded and
     the batch exits 0. A rerun tries the failed students again."""
     from grader import cli, grade
-    subs = tmp_path / "subs"
-    for student in ("ok", "boom", "dies"):
-        (subs / student).mkdir(parents=True)
-        for src in SOLUTIONS.glob("*.py"):
-            if src.name != "__init__.py":
-                shutil.copy(src, subs / student / src.name)
+    subs = reference_copies(tmp_path / "subs", ("ok", "boom", "dies"))
     real = grade.grade_submission
 
     def flaky(submission, settings):

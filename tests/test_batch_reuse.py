@@ -10,7 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
-from test_batch import FAST, ROOT, SOLUTIONS, batch, gradebook, make_submissions, mtimes, task_points
+from test_batch import (
+    FAST,
+    ROOT,
+    SOLUTIONS,
+    batch,
+    gradebook,
+    make_submissions,
+    mtimes,
+    reference_copies,
+    task_points,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -80,10 +90,7 @@ def test_folders_without_module_files_are_error_rows(tmp_path):
     (subs / "nested" / "hw").mkdir(parents=True)
     for name in ("conv.py", "padding.py"):
         shutil.copy(SOLUTIONS / name, subs / "nested" / "hw" / name)
-    (subs / "ok").mkdir()
-    for src in SOLUTIONS.glob("*.py"):
-        if src.name != "__init__.py":
-            shutil.copy(src, subs / "ok" / src.name)
+    reference_copies(subs, ("ok",))
     out = tmp_path / "out"
     run = batch(subs, out)
     assert run.returncode == 0, run.stderr
@@ -108,12 +115,7 @@ def test_a_student_past_the_wall_clock_limit_is_an_error_row(tmp_path, monkeypat
     """A grading that hangs is stopped at --student-timeout; the rest of
     the batch is graded."""
     from grader import cli, grade
-    subs = tmp_path / "subs"
-    for student in ("hangs", "ok"):
-        (subs / student).mkdir(parents=True)
-        for src in SOLUTIONS.glob("*.py"):
-            if src.name != "__init__.py":
-                shutil.copy(src, subs / student / src.name)
+    subs = reference_copies(tmp_path / "subs", ("hangs", "ok"))
     real = grade.grade_submission
 
     def hang(submission, settings):

@@ -123,7 +123,7 @@ def _plan(submissions, out: Path, settings, sandbox_label: str, regrade: bool):
             flagged[student] = problem
             continue
         fingerprints[student] = now = current(folder, rubric_hash, settings_hash)
-        why = "--regrade" if regrade else why_not_reused(out, student, now)
+        why = "regrade asked" if regrade else why_not_reused(out, student, now)
         if why:
             todo.append((student, folder))
             reasons[why] += 1
@@ -211,8 +211,12 @@ def cmd_batch(args) -> int:
     if todo:
         try:
             if args.scheduler:
-                from .cluster import run_cluster
-                interrupted = run_cluster(todo, args.scheduler, settings, sandbox_label, limit, done)
+                from .cluster import ClusterUnreachable, run_cluster
+                try:
+                    interrupted = run_cluster(todo, args.scheduler, settings, sandbox_label, limit, done)
+                except ClusterUnreachable as exc:
+                    print(f"grader batch: {exc}", file=sys.stderr)
+                    return 2
             else:
                 from .local import run_local
                 from .student import prewarm

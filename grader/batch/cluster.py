@@ -32,6 +32,10 @@ from .signals import StopRequest
 from .student import StudentProcess, prewarm
 
 MAX_SUBMISSION_BYTES = 64 << 20
+
+
+class ClusterUnreachable(Exception):
+    """No scheduler answers at the address given."""
 Job = tuple[str, Path]
 
 
@@ -134,7 +138,10 @@ def run_cluster(todo: list[Job], address: str, settings, sandbox_label: str, lim
     interrupted (Ctrl-C or SIGTERM: the remaining tasks are cancelled)."""
     from distributed import Client
     from tqdm import tqdm
-    client = Client(address, timeout="30s", set_as_default=False)
+    try:
+        client = Client(address, timeout="30s", set_as_default=False)
+    except (OSError, ValueError) as exc:
+        raise ClusterUnreachable(f"no Dask scheduler answers at {address}: {exc}") from None
     batch_id = uuid.uuid4().hex[:8]
     bar = tqdm(total=len(todo), desc="grading", unit="sub", file=sys.stderr, dynamic_ncols=True)
     try:
