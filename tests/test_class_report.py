@@ -21,7 +21,7 @@ import pytest
 from test_batch import ROOT, SOLUTIONS, assert_valid_png
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus.build import make_reference, make_submission  # noqa: E402
+from corpus.build import make_reference, make_submission
 
 pytestmark = [
     pytest.mark.slow,

@@ -155,7 +155,7 @@ def write_summaries(out: Path, students: list[str], fingerprints: dict[str, Fing
 
 
 def cmd_batch(args) -> int:
-    from ..sandbox import bwrap_path
+    from ..options import sandbox_label as sandbox_of
 
     root = Path(args.submissions)
     if not root.is_dir():
@@ -176,7 +176,7 @@ def cmd_batch(args) -> int:
     limit = args.student_timeout or settings.submission_seconds or None
     from tqdm import tqdm
     tqdm.monitor_interval = 0  # no tqdm monitor thread: grading processes are forked
-    sandbox_label = "fallback (no bubblewrap)" if args.no_bwrap or not bwrap_path() else "bubblewrap"
+    sandbox_label = sandbox_of(args)
 
     submissions = find_submissions(root, out)
     students = [s for s, _ in submissions]

@@ -169,7 +169,7 @@ def run_cluster(todo: list[Job], address: str, settings, sandbox_label: str, lim
                         student = pending.pop(future)
                         try:
                             outcome = Outcome(**future.result())
-                        except Exception as exc:  # noqa: BLE001 - a task the cluster gave up on
+                        except Exception as exc:
                             outcome = Outcome(student, error=f"grading failed on the cluster: "
                                               f"{type(exc).__name__}: {exc}\n")
                         done(outcome)

@@ -103,14 +103,14 @@ def _child_main(student: str, folder: Path, stage: Path, settings, sandbox_label
             code = 0
         except _Stopped:
             code = 143
-        except BaseException as exc:  # noqa: BLE001 - any failure becomes an error row
+        except BaseException as exc:
             code = 143 if _STOPPING else 1
             if not _STOPPING:
                 _write(stage / "error.txt", f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}")
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         pass
     finally:
         os._exit(code)
@@ -251,9 +251,13 @@ _PREWARMED: set = set()
 
 
 def prewarm(settings, progress: bool = False) -> None:
-    """Draw (or load) every part's cases once in this process, so that the
-    forked grading processes inherit them instead of each drawing its own."""
+    """Draw (or load) every part's cases and the reference's answers to them
+    once in this process, so that the forked grading processes inherit them
+    instead of each loading or computing its own."""
     from cnn_checks.tasks import TASKS
+
+    from ..case_cache import expected_for
+    from ..compare import ReferenceAnswers
 
     key = (settings.examples, tuple(settings.tasks), settings.secret, settings.student)
     if key in _PREWARMED or settings.per_student:  # per student: every student has cases of their own
@@ -262,10 +266,13 @@ def prewarm(settings, progress: bool = False) -> None:
     if progress:
         from tqdm import tqdm
         parts = tqdm(parts, desc="cases", unit="part", file=sys.stderr, leave=False)
+    references: dict[str, ReferenceAnswers] = {}
     for task, part in parts:
         try:
-            settings.cases(task, part)
-        except Exception:  # noqa: BLE001 - a grading process will draw (and report) it itself
+            cases = settings.cases(task, part)
+            reference = references.setdefault(task.name, ReferenceAnswers(task))
+            expected_for(task, part, settings.examples, cases, reference, settings.part_seed(task, part))
+        except Exception:  # a grading process will draw (and report) it itself
             pass
     from .. import grade, report  # noqa: F401 - imported once here, inherited by every fork
     _PREWARMED.add(key)
