@@ -16,7 +16,7 @@ import numpy as np
 
 from .cases import Case
 from .kinds import Kind
-from .outputs import Value, to_values
+from .outputs import Value, WrongStructure, to_values
 from .task import Task
 
 
@@ -27,6 +27,9 @@ class Returned:
     values: list[Value]
     modified: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: CPU time of the call (this process, all threads); the grader puts
+    #: its own measurement of the sandboxed child here where it matters
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -74,9 +77,11 @@ def execute(task: Task, fn: Any, case: Case, prepared: dict[str, Any] | None = N
     import time
 
     arrays = prepare(case) if prepared is None else prepared
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         result = task.call(fn, arrays, dict(case.params))
+    except WrongStructure as exc:
+        return Failed(Kind.STRUCTURE, str(exc), seconds=time.perf_counter() - start)
     except NotImplementedError as exc:
         return Failed(Kind.NOT_IMPLEMENTED, f"not implemented yet ({exc})" if str(exc)
                       else "not implemented yet (raises NotImplementedError)", fatal=True)
@@ -90,13 +95,13 @@ def execute(task: Task, fn: Any, case: Case, prepared: dict[str, Any] | None = N
                                          f"work on a copy (functions never modify their inputs)",
                           seconds=time.perf_counter() - start)
         return Failed(Kind.EXCEPTION, describe_exception(exc), seconds=time.perf_counter() - start)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     values = to_values(result, task.outputs)
     if isinstance(values, str):
         return Failed(Kind.STRUCTURE, values, seconds=seconds)
     modified = [name for name, a in arrays.items()
                 if name not in task.mutable and not _unchanged(a, case.arrays[name])]
-    return Returned(values, modified, seconds)
+    return Returned(values, modified, seconds, cpu_seconds)
 
 
 def _wrote_to_readonly(exc: BaseException) -> bool:

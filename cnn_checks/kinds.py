@@ -21,6 +21,7 @@ class Kind(StrEnum):
     OUTPUT = "output"
     PROCESS = "process"
     FORBIDDEN = "forbidden"
+    SLOW = "slow"                  # a measured run over its time budget (grader.measured)
     # the judge of a returned answer (cnn_checks.outputs, cnn_checks.tolerances)
     TYPE = "type"
     SHAPE = "shape"
@@ -50,6 +51,7 @@ TITLES: dict[str, str] = {
     Kind.PROCESS: "left a process running",
     Kind.FORBIDDEN: "forbidden library",
     Kind.IMPORT: "cannot be imported",
+    Kind.SLOW: "over the time budget",
 }
 
 #: What the sandboxed child may itself report; anything else it claims is

@@ -21,6 +21,13 @@ from .tolerances import Mismatch, compare_values
 NUMERIC_KINDS = "biuf"
 
 
+class WrongStructure(Exception):
+    """Raised by a task's call wrapper when the function returned something
+    of the wrong structure that the wrapper must take apart (a dict without
+    the expected keys, a history that is not a list of dicts): the call
+    then fails as "structure" with this message."""
+
+
 @dataclass(frozen=True)
 class Value:
     """One returned value as plain data: its kind and a numeric array.

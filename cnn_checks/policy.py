@@ -44,6 +44,10 @@ EVERYWHERE = (
 #: hides them with the forbidden libraries.
 GRADER_PACKAGES = ("grader", "nbgrader")
 
+#: Packages that hold the network's data set with its labels (and train
+#: networks): the grader loads the digits and hands the child arrays.
+DATA_PACKAGES = ("sklearn",)
+
 SOFTMAX_HELPERS = ("scipy.special.softmax", "scipy.special.log_softmax",
                    "scipy.special.logsumexp")
 
@@ -54,6 +58,9 @@ DEFAULT_RULES = Rules(
         "backprop.cross_entropy_backward": SOFTMAX_HELPERS,
         "backprop.sigmoid": ("scipy.special.expit",),
         "backprop.sigmoid_backward": ("scipy.special.expit",),
+        # scikit-learn trains networks (MLPClassifier) and holds the digits
+        # with their labels: the grader loads the data, the student trains
+        "network": ("sklearn",) + SOFTMAX_HELPERS,
         "backprop.numerical_gradient": ("scipy.optimize.approx_fprime",
                                         "scipy.optimize.check_grad",
                                         "scipy.differentiate", "numdifftools"),
@@ -77,6 +84,8 @@ ADVICE = {
     "backprop": "compute the gradient with NumPy by the chain rule, reusing your own forward "
                 "functions; numpy.lib.stride_tricks.sliding_window_view, einsum and loops are allowed",
     "optim": "apply the update formula from the docstring with NumPy arrays, in place",
+    "network": "build the network from your own conv, pooling, losses, backprop and optim "
+               "functions; the images and labels are handed to train() and predict()",
 }
 DEFAULT_ADVICE = "use NumPy and your own functions"
 
@@ -110,5 +119,7 @@ def is_forbidden(name: str, forbidden: Iterable[str]) -> bool:
 def hidden_packages(rules: Rules = DEFAULT_RULES) -> tuple[str, ...]:
     """The folders, relative to site-packages, that the sandboxed child must
     not even find on disk: every library forbidden for every task
-    ("scipy.signal" -> "scipy/signal") and the grader's own packages."""
-    return tuple(name.replace(".", "/") for name in rules.everywhere + GRADER_PACKAGES)
+    ("scipy.signal" -> "scipy/signal"), the grader's own packages and the
+    data set's."""
+    return tuple(name.replace(".", "/")
+                 for name in rules.everywhere + GRADER_PACKAGES + DATA_PACKAGES)

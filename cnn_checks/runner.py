@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.strategies import SearchStrategy
 
 from .cases import Case
 from .execute import Failed, Returned
@@ -106,7 +107,13 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
     `seed_value`, else the public part_seed), call `run` on each and judge
     it against `expected`. On failure Hypothesis shrinks to the smallest
     failing case, which the result carries, with its likely cause
-    (`diagnose`: cnn_checks.causes, run on that one case only)."""
+    (`diagnose`: cnn_checks.causes, run on that one case only). A part with
+    fixed cases (`part.cases`) runs them in order and reports the first
+    failure as it is."""
+    if part.cases is not None:
+        return _check_fixed(task, part, part.cases(), run, expected)
+    strategy = _strategy(task, part)
+    max_examples = min(max_examples, task.max_examples or max_examples)
     state = _State()
     without_local_constants()
 
@@ -117,7 +124,7 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
 
     @hypothesis_settings(max_examples)
     @seed(part_seed(task, part) if seed_value is None else seed_value)
-    @given(part.strategy)
+    @given(strategy)
     def prop(case: Case) -> None:
         if state.fatal is not None:
             return
@@ -156,6 +163,29 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
     return result
 
 
+def _strategy(task: Task, part: Part) -> SearchStrategy:
+    if part.strategy is None:
+        raise ValueError(f"{task.name}: part {part.name!r} has neither a strategy nor fixed cases")
+    return part.strategy
+
+
+def _check_fixed(task: Task, part: Part, cases: Sequence[Case],
+                 run: Callable[[Case], Returned | Failed],
+                 expected: Callable[[Case], Sequence[Expected]]) -> PartResult:
+    """Each fixed case in turn; the first failure is the verdict, as it is."""
+    seconds, examples = 0.0, 0
+    for case in cases:
+        examples += 1
+        outcome = run(case)
+        seconds += outcome.seconds
+        problem = judge_outcome(task, case, outcome, expected)
+        if problem is not None:
+            kind, message, mismatch = problem
+            return PartResult(task.name, part.name, False, examples, kind, message, case, mismatch,
+                              seconds)
+    return PartResult(task.name, part.name, True, examples, seconds_inside=seconds)
+
+
 def judge_outcome(task: Task, case: Case, outcome: Returned | Failed,
                   expected: Callable[[Case], Sequence[Expected]]):
     """None when the outcome is right, else (kind, message, mismatch)."""
@@ -165,8 +195,11 @@ def judge_outcome(task: Task, case: Case, outcome: Returned | Failed,
         names = ", ".join(outcome.modified)
         return (Kind.MODIFIED, f"changed its input {names} in place: work on a copy "
                                f"(functions never modify their inputs)", None)
-    tol = (task.tolerance or {}).get(case.dtype)
-    problem = judge(expected(case), outcome.values, case.dtype, tol)
+    if task.verify is not None:
+        problem = task.verify(case, expected(case), outcome)
+    else:
+        tol = (task.tolerance or {}).get(case.dtype)
+        problem = judge(expected(case), outcome.values, case.dtype, tol)
     if problem is not None:
         return problem.stage, problem.message, problem
     return None
@@ -178,13 +211,18 @@ def generate_cases(task: Task, part: Part, max_examples: int,
     in order. They depend only on the part's strategy and seed (`seed_value`,
     else the public part_seed), so they can be computed once and sent to an
     implementation in one batch; on the first failure check_part (same
-    seed) retraces them up to that case and then shrinks it."""
+    seed) retraces them up to that case and then shrinks it. A part with
+    fixed cases returns those."""
+    if part.cases is not None:
+        return list(part.cases())
+    strategy = _strategy(task, part)
+    max_examples = min(max_examples, task.max_examples or max_examples)
     cases: list[Case] = []
     without_local_constants()
 
     @hypothesis_settings(max_examples)
     @seed(part_seed(task, part) if seed_value is None else seed_value)
-    @given(part.strategy)
+    @given(strategy)
     def record(case: Case) -> None:
         cases.append(case)
 

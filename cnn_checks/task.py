@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
@@ -71,6 +71,11 @@ class Signature:
         lines.append(f"print({function}({', '.join(args)}))")
         return lines
 
+if TYPE_CHECKING:
+    from .execute import Returned
+    from .outputs import Expected
+    from .tolerances import Mismatch
+
 
 @dataclass(frozen=True)
 class Part:
@@ -79,15 +84,22 @@ class Part:
     `strategy` draws the cases. `condition` says what sets this part apart
     from the task's first (basic) part, as it would finish the sentence
     "fails only when ..."; `advice` says where to look when it fails.
+
+    `cases`, when given, replaces the strategy: a few fixed cases built
+    when first needed (training on the digits data set), run as they are,
+    without shrinking. A `grader_only` part is measured by the grader
+    alone (against the hidden reference's speed): the public tests skip it.
     """
 
     name: str
-    strategy: st.SearchStrategy
+    strategy: st.SearchStrategy | None
     condition: str
     advice: str
     #: does a case carry the feature this part is about? (every case the
     #: strategy draws does, shrunk counterexamples included)
     feature: Callable[[Case], bool] | None = None
+    cases: Callable[[], Sequence[Case]] | None = None
+    grader_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,18 @@ class Task:
     mutable: tuple[str, ...] = ()
     #: (rtol, atol) overriding tolerances.TOLERANCES for this task, by dtype
     tolerance: Mapping[Any, tuple[float, float]] | None = None
+    #: verify(case, expected, returned) -> Mismatch or None, replacing the
+    #: element-wise judge where a result is not one array per output
+    #: (random initial parameters, gradients named by layer, a training run)
+    verify: Callable[[Case, Sequence[Expected], Returned], Mismatch | None] | None = None
+    #: the grader compares with PyTorch (the oracle), not the reference solution
+    graded_by_oracle: bool = False
+    #: at most this many Hypothesis examples per part, whatever is asked
+    #: (the network composes layers that their own tasks test thoroughly)
+    max_examples: int | None = None
+    #: summary(case, expected, returned) -> one line reported with a passing
+    #: fixed-case part (a training run's accuracy and time)
+    summary: Callable[[Case, Sequence[Expected], Returned], str] | None = None
 
     @property
     def name(self) -> str:

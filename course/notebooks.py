@@ -43,6 +43,8 @@ def stub_parts(module: str):
         if isinstance(node, ast.Expr) and isinstance(getattr(node, "value", None), ast.Constant) \
                 and node is tree.body[0]:
             continue
+        if _is_main_block(node):  # `python -m assignments.network` only; a notebook is __main__
+            continue
         segment = ast.get_source_segment(source, node, padded=False) or ""
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             start = min([d.lineno for d in node.decorator_list] + [node.lineno])
@@ -51,6 +53,14 @@ def stub_parts(module: str):
         else:
             imports.append(segment)
     return doc, "\n".join(imports), defs
+
+
+def _is_main_block(node: ast.stmt) -> bool:
+    """`if __name__ == "__main__":` at the top of a stub module."""
+    test = getattr(node, "test", None)
+    return (isinstance(node, ast.If) and isinstance(test, ast.Compare)
+            and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators))
 
 
 def task_cell_id(module: str, name: str) -> str:

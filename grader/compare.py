@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from cnn_checks.cases import Case
 from cnn_checks.execute import Failed, Returned, execute, find_callable
 from cnn_checks.implementations import load_module
-from cnn_checks.oracle import expectations
+from cnn_checks.oracle import expectations, oracle_expected
 from cnn_checks.outputs import Expected, Value
 from cnn_checks.runner import PartResult, judge_outcome
 from cnn_checks.task import Part, Task
@@ -65,6 +65,28 @@ class ReferenceAnswers:
                 raise RuntimeError(f"the reference failed on {self.task.name}: {outcome.message}")
             self.memo[key] = values_expected(self.task, outcome.values)
         return self.memo[key]
+
+
+class OracleAnswers:
+    """`expected(case)` from PyTorch (cnn_checks' oracle) for the tasks graded
+    against it (the network: the same network built by torch from the same
+    parameters), remembered by the case's fingerprint."""
+
+    def __init__(self, task: Task):
+        self.task = task
+        self.memo: dict[str, list[Expected]] = {}
+
+    def __call__(self, case: Case) -> list[Expected]:
+        key = fingerprint(case)
+        if key not in self.memo:
+            self.memo[key] = oracle_expected(self.task, case)
+        return self.memo[key]
+
+
+def answers_for(task: Task) -> ReferenceAnswers | OracleAnswers:
+    """Where a task's expected answers come from: the reference solution,
+    or PyTorch for a task graded by the oracle."""
+    return OracleAnswers(task) if task.graded_by_oracle else ReferenceAnswers(task)
 
 
 def judge_batch(task: Task, part: Part, cases: Sequence[Case],

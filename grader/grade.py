@@ -34,8 +34,9 @@ from cnn_checks.runner import PartResult, check_part
 from cnn_checks.task import Part, Task
 from cnn_checks.tasks import TASKS
 
+from . import measured
 from .case_cache import expected_for
-from .compare import ReferenceAnswers, judge_batch
+from .compare import OracleAnswers, ReferenceAnswers, answers_for, judge_batch
 from .records import Settings, TaskReport
 from .sandbox import Child, Sandbox
 
@@ -84,24 +85,25 @@ def grade_task(task_name: str, submission: Path, settings: Settings,
     if violations:
         results = _all_fail(task, list(task.parts), Kind.FORBIDDEN, describe(violations, task_name))
         return TaskReport(task_name, results, points, "", 0.0, time.perf_counter() - start)
-    own = sandbox is None
-    if sandbox is None:
-        sandbox = Sandbox(submission, settings.limits, settings.use_bwrap)
-    children = Children(sandbox, task, forbidden, settings.limits.task_seconds)
+    limits = settings.limits_for(task_name)
+    own = sandbox is None or limits != settings.limits  # a task with limits of its own: its own sandbox
+    if own:
+        sandbox = Sandbox(submission, limits, settings.use_bwrap)
+    children = Children(sandbox, task, forbidden, limits.task_seconds)
     try:
-        results = _grade_parts(task, children, ReferenceAnswers(task), settings)
+        results = _grade_parts(task, children, answers_for(task), settings)
     finally:
         children.close()
         if own:
             sandbox.close()
     if children.over_budget:
-        results = _over_budget(task, results, settings.limits.task_seconds)
+        results = _over_budget(task, results, limits.task_seconds)
     inside = sum(r.seconds_inside for r in results)
     return TaskReport(task_name, results, points, hint(task, results), inside,
                       time.perf_counter() - start)
 
 
-def _grade_parts(task: Task, children: Children, expected: ReferenceAnswers,
+def _grade_parts(task: Task, children: Children, expected: ReferenceAnswers | OracleAnswers,
                  settings: Settings) -> list[PartResult]:
     """Each part in turn. A child that cannot start fails the parts left; a
     part that timed out fails them too (a hang would cost the time limit
@@ -135,7 +137,7 @@ class PartAnswers:
     case_cache.expected_for), else the reference's."""
 
     def __init__(self, task: Task, part: Part, settings: Settings, cases: Sequence[Case],
-                 reference: ReferenceAnswers):
+                 reference: ReferenceAnswers | OracleAnswers):
         self.task, self.part, self.settings = task, part, settings
         self.cases, self.reference = cases, reference
         self.by_case: dict[int, list] | None = None
@@ -149,12 +151,25 @@ class PartAnswers:
         return found if found is not None else self.reference(case)
 
 
-def _grade_part(task: Task, part: Part, children: Children, expected: ReferenceAnswers,
-                settings: Settings) -> PartResult:
+def _grade_part(task: Task, part: Part, children: Children,
+                expected: ReferenceAnswers | OracleAnswers, settings: Settings) -> PartResult:
     """load, isolate, run, compare: the part's cases go to the child in one
     batch; only if an answer is wrong does Hypothesis replay them one call
     at a time (in a fresh child if the batch ended the last one) and shrink
-    the failure."""
+    the failure. Measured parts (grader/measured.py) go their own way: the
+    speed tier starts children of the tasks it times; fixed cases (a
+    training run) run once each, their CPU time measured from outside."""
+    if part.grader_only:
+        return measured.grade_speed_part(task, part, children.sandbox, settings.rubric,
+                                         settings.rubric.setting("speed_ratio", 10.0))
+    if part.cases is not None:
+        child = children.live()
+        if isinstance(child, Failed):
+            return PartResult(task.name, part.name, False, 0, child.kind, child.message)
+        budget = settings.rubric.limits.get(task.name, {}).get("budget_seconds")
+        result, _ = measured.grade_fixed_part(task, part, child, expected, budget,
+                                              children.sandbox.limits.call_seconds)
+        return result
     seed = settings.part_seed(task, part)
     cases = settings.cases(task, part)
     answers = PartAnswers(task, part, settings, cases, expected)

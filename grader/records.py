@@ -52,6 +52,13 @@ class Settings:
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)
 
+    def limits_for(self, task_name: str) -> Limits:
+        """The sandbox limits of one task: the rubric's [limits."task"] table
+        over the common ones (training the network gets its own)."""
+        own: dict[str, Any] = {k: v for k, v in self.rubric.limits.get(task_name, {}).items()
+                               if k in Limits.__dataclass_fields__}
+        return replace(self.limits, **own) if own else self.limits
+
     def for_student(self, student: str) -> Settings:
         """These settings for one student of a batch: their own cases when
         per_student is set."""

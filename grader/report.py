@@ -11,7 +11,8 @@ from .versions import environment, environment_line
 
 def _part_output(report: TaskReport, result) -> str:
     if result.passed:
-        return f"passed ({result.examples} examples)"
+        text = f"passed ({result.examples} examples)"
+        return f"{text}: {result.message}" if result.message else text
     text = describe_failure(result)
     if report.hint:
         text += f"\n  hint: {report.hint}"

@@ -22,6 +22,8 @@ class Rubric:
     secret: str | None = None
     #: [course] per_student: each student of a batch gets cases of their own
     per_student: bool = False
+    #: per task: sandbox limits (call_seconds, cpu_seconds, ...) and budget_seconds
+    limits: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Rubric:
@@ -29,9 +31,13 @@ class Rubric:
         unknown = set(data.get("points", {})) - set(TASKS)
         if unknown:
             raise ValueError(f"rubric names unknown tasks: {sorted(unknown)}")
+        unknown = set(data.get("limits", {})) - set(TASKS)
+        if unknown:
+            raise ValueError(f"rubric sets limits for unknown tasks: {sorted(unknown)}")
         return cls(data.get("points", {}), data.get("weights", {}), data.get("settings", {}),
                    data.get("forbidden", {}), data.get("course", {}).get("secret"),
-                   bool(data.get("course", {}).get("per_student", False)))
+                   bool(data.get("course", {}).get("per_student", False)),
+                   data.get("limits", {}))
 
     def task_points(self, task_name: str) -> float:
         return float(self.points.get(task_name, 1))

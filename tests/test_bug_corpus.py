@@ -65,17 +65,22 @@ def _reference(task, part):
     return _REFERENCE[key]
 
 
-def failing_parts(package: str, causes: dict | None = None) -> dict[str, dict[str, str]]:
+def failing_parts(package: str, causes: dict | None = None,
+                  training: bool = True) -> dict[str, dict[str, str]]:
     """{task: {part: feedback}} for every part the implementation fails;
     `causes` receives {task: the first failing part's cause line}.
 
     Each part runs first on its cached cases (the grader's fast path); a
     task's first failing part is confirmed and shrunk by `check_part`, with
-    PyTorch as the oracle, and its feedback kept for the assertion message."""
+    PyTorch as the oracle, and its feedback kept for the assertion message.
+    Parts with fixed cases (the network's training run, seconds each) run
+    only with `training`; parts the grader alone measures (speed) never."""
     failures: dict[str, dict[str, str]] = {}
     for task in TASKS.values():
         run = in_process(package, task)
         for part in task.parts:
+            if part.grader_only or (part.cases is not None and not training):
+                continue
             cases, answers = _reference(task, part)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -128,11 +133,13 @@ def test_reference_passes_everything(tmp_path):
 def test_bug_fails_its_task_only(bug, tmp_path):
     """The bug loses points on its task only, and the feedback's `likely
     cause:` line names it (the bug file's CAUSE phrase)."""
-    task, _ = load_bug(bug)
+    task, module = load_bug(bug)
     folder = make_submission(bug, tmp_path / "submission")
     package = load_package(folder, name=f"corpus_{bug.stem}")
     causes: dict = {}
-    failures = failing_parts(package, causes)
+    # a bug elsewhere cannot reach the network's training run: the submission's
+    # network module calls the reference under its hidden name (corpus/build.py)
+    failures = failing_parts(package, causes, training=module == "network")
     others = {t: parts for t, parts in failures.items() if t != task}
     assert task in failures, (f"{bug.stem} ({describe_bug(bug)}) passes every part of {task}: "
                               f"no property catches it")

@@ -174,7 +174,8 @@ def test_package_metadata(release):
     data = tomllib.loads((release / "pyproject.toml").read_text())
     deps = data["project"]["dependencies"]
     names = {d.split(">")[0].split("=")[0].split("<")[0].strip() for d in deps}
-    assert names == {"numpy", "hypothesis", "pytest", "torch", "array-api-compat"}, names
+    assert names == {"numpy", "hypothesis", "pytest", "torch", "array-api-compat",
+                     "scikit-learn", "tqdm", "matplotlib"}, names
     assert "torch==2.13.0" in deps
     packages = data["tool"]["setuptools"]["packages"]
     assert {"assignments", "cnn_checks"} <= set(packages)

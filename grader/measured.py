@@ -1,0 +1,214 @@
+"""Parts judged from measured runs rather than Hypothesis draws: training
+the capstone network on the digits (one run, its own time limits, a CPU-
+time budget), and the speed tier (the student's conv2d and conv2d_backward
+timed against the reference on the same input, in the same run).
+
+Times that decide a verdict are measured here, outside the student's
+process: the CPU time of the sandboxed child's process tree from /proc
+(the kernel's accounting, which the child cannot fake), and the wall time
+of each round trip. The reference runs in this process, on one BLAS
+thread like the child.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+
+from cnn_checks.cases import Case
+from cnn_checks.execute import Failed, Returned, execute, find_callable
+from cnn_checks.implementations import load_module
+from cnn_checks.kinds import Kind
+from cnn_checks.runner import PartResult, judge_outcome
+from cnn_checks.tasks import TASKS
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _pid_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and of its waited-for children."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # fields[0] is the state (field 3); utime..cstime are fields 14..17
+    return sum(int(v) for v in fields[11:15]) / _TICKS
+
+
+def child_cpu_seconds(child) -> float | None:
+    """CPU seconds used so far by a sandboxed child and every process of its
+    task; None where they cannot be read (no /proc)."""
+    pids: set[int] = set()
+    processes = getattr(child, "processes", None)
+    if callable(processes):
+        pids |= set(processes())
+    outer = getattr(child, "outer", None)
+    if isinstance(outer, int):
+        pids.add(outer)
+    pids = {p for p in pids if os.path.isdir(f"/proc/{p}")}
+    if not pids:
+        return None
+    return sum(_pid_cpu_seconds(p) for p in pids)
+
+
+class one_thread:
+    """BLAS and OpenMP limited to one thread (as in the child) while timing
+    the reference in this process."""
+
+    def __enter__(self):
+        try:
+            from threadpoolctl import threadpool_limits
+            self._limits = threadpool_limits(1)
+        except ImportError:
+            self._limits = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._limits is not None:
+            self._limits.unregister()
+
+
+def reference_seconds(task_name: str, case: Case, repeats: int = 1) -> float:
+    """The reference's best CPU time for one call on `case` (this process,
+    one thread)."""
+    clock = time.process_time
+    task = TASKS[task_name]
+    fn = find_callable(load_module("solutions", task.module), task)
+    best = float("inf")
+    with one_thread():
+        for _ in range(repeats):
+            start = clock()
+            outcome = execute(task, fn, case)
+            best = min(best, clock() - start)
+            if isinstance(outcome, Failed):
+                raise RuntimeError(f"the reference failed on {task_name}: {outcome.message}")
+    return best
+
+
+# --------------------------------------------------------------------------
+# one training run
+
+
+def grade_fixed_part(task, part, child, expected, budget: float | None, limit: float):
+    """Run the part's fixed cases through `child` one by one, the child's
+    CPU time measured from outside; the first failure is the verdict (no
+    shrinking: a training run has no smaller input). Returns the result and
+    the child (the caller replaces it when it died)."""
+    examples = 0
+    seconds = 0.0
+    for case in part.cases():
+        examples += 1
+        if budget is not None:
+            case = replace(case, params={**case.params, "budget_seconds": budget})
+        cpu_before = child_cpu_seconds(child)
+        start = time.monotonic()
+        outcome = child.call(case)
+        wall = time.monotonic() - start
+        cpu_after = child_cpu_seconds(child)
+        seconds += wall
+        if isinstance(outcome, Returned):
+            if cpu_before is not None and cpu_after is not None:
+                outcome.cpu_seconds = cpu_after - cpu_before
+            else:
+                outcome.cpu_seconds = wall
+        elif outcome.kind == "timeout" and budget is not None:
+            used = f"{cpu_after - cpu_before:.0f} s of CPU time, " \
+                if cpu_before is not None and cpu_after is not None else ""
+            ref = reference_seconds(task.name, case)
+            outcome = Failed(Kind.SLOW, (
+                f"training was stopped after {wall:.0f} s ({used}more than {limit / budget:.1f}x "
+                f"the {budget:g} s budget) before it finished; the reference trains in "
+                f"{ref:.1f} s of CPU time here, more than {wall / max(ref, 1e-3):.0f}x faster. "
+                f"Vectorize conv2d, conv2d_backward and max_pool2d_backward over the batch and "
+                f"channels (see the speed part)"), fatal=True)
+        problem = judge_outcome(task, case, outcome, expected)
+        if problem is not None:
+            kind, message, mismatch = problem
+            if kind == "slow" and isinstance(outcome, Returned):
+                ref = reference_seconds(task.name, case)
+                message += (f"\n  The reference trains in {ref:.1f} s of CPU time here, "
+                            f"{outcome.cpu_seconds / max(ref, 1e-3):.1f}x faster.")
+            result = PartResult(task.name, part.name, False, examples, kind, message, case,
+                                mismatch, seconds)
+            return result, child
+    summary = f"{seconds:.1f} s"
+    if task.summary is not None and isinstance(outcome, Returned):
+        summary = task.summary(case, expected(case), outcome)
+    return PartResult(task.name, part.name, True, examples, message=summary,
+                      seconds_inside=seconds), child
+
+
+# --------------------------------------------------------------------------
+# the speed tier
+
+
+def _timed_rounds(child, task_name: str, case: Case, rounds: int = 3, per_batch: int = 8):
+    """(student, reference, failure): the best time per call of a few
+    rounds, each a batch of `per_batch` calls in one round trip to the child
+    (so that the round trip's own latency is shared out) and as many
+    reference calls on the same input, interleaved so that both see the same
+    load on the machine. Code that needs more than a second per call is
+    timed on that one call."""
+    task = TASKS[task_name]
+    fn = find_callable(load_module("solutions", task.module), task)
+    start = time.perf_counter()
+    first = child.call(case)
+    took = time.perf_counter() - start
+    if isinstance(first, Failed):
+        return took, 0.0, first
+    student, reference = took, float("inf")
+    with one_thread():
+        for _ in range(rounds):
+            if took < 1.0:
+                start = time.perf_counter()
+                outcomes = child.batch([case] * per_batch)
+                if isinstance(outcomes, Failed):
+                    return student, reference, outcomes
+                failed = next((o for o in outcomes if isinstance(o, Failed)), None)
+                if failed is not None:
+                    return student, reference, failed
+                student = min(student, (time.perf_counter() - start) / per_batch)
+            start = time.perf_counter()
+            for _ in range(per_batch):
+                execute(task, fn, case)
+            reference = min(reference, (time.perf_counter() - start) / per_batch)
+    return student, reference, None
+
+
+def grade_speed_part(task, part, sandbox, rubric, ratio_limit: float) -> PartResult:
+    """Time each of the part's cases (one per timed task: `timed_task` in
+    its params) in a child serving that task, and the reference on the same
+    input; the part passes when every ratio is within `ratio_limit`."""
+    lines, passed, examples = [], True, 0
+    for case in part.cases():
+        name = case.params["timed_task"]
+        examples += 1
+        child = sandbox.start(name, rubric.forbidden_for(name))
+        if isinstance(child, Failed):
+            return PartResult(task.name, part.name, False, examples, child.kind,
+                              f"{name} could not be timed: {child.message}", case)
+        try:
+            student, reference, failed = _timed_rounds(child, name, case)
+        finally:
+            child.close()
+        if failed is not None and failed.kind == Kind.TIMEOUT:
+            reference = reference_seconds(name, case, repeats=3)
+            passed = False
+            lines.append(f"{name}: more than {sandbox.limits.call_seconds / max(reference, 1e-6):.0f}x "
+                         f"the reference's time (stopped after {sandbox.limits.call_seconds:g} s; "
+                         f"the reference needs {reference * 1e3:.1f} ms)")
+            continue
+        if failed is not None:
+            return PartResult(task.name, part.name, False, examples, failed.kind,
+                              f"{name} could not be timed: {failed.message}", case)
+        ratio = student / max(reference, 1e-6)
+        ok = ratio <= ratio_limit
+        passed &= ok
+        lines.append(f"{name}: {ratio:.1f}x the reference's time ({student * 1e3:.1f} ms vs "
+                     f"{reference * 1e3:.1f} ms){'' if ok else f', more than {ratio_limit:g}x'}")
+    verdict = (f"within {ratio_limit:g}x of the reference" if passed
+               else f"slower than {ratio_limit:g}x the reference")
+    message = f"{verdict} (layer 2's shapes, a batch of 8):\n  " + "\n  ".join(lines)
+    return PartResult(task.name, part.name, passed, examples, None if passed else Kind.SLOW, message,
+                      None if passed else part.cases()[0])
