@@ -87,15 +87,14 @@ def grade_task(task_name: str, submission: Path, settings: Settings,
         return TaskReport(task_name, results, points, "", 0.0, time.perf_counter() - start)
     limits = settings.limits_for(task_name)
     own = sandbox is None or limits != settings.limits  # a task with limits of its own: its own sandbox
-    if own:
-        sandbox = Sandbox(submission, limits, settings.use_bwrap)
-    children = Children(sandbox, task, forbidden, limits.task_seconds)
+    box = Sandbox(submission, limits, settings.use_bwrap) if own or sandbox is None else sandbox
+    children = Children(box, task, forbidden, limits.task_seconds)
     try:
         results = _grade_parts(task, children, answers_for(task), settings)
     finally:
         children.close()
         if own:
-            sandbox.close()
+            box.close()
     if children.over_budget:
         results = _over_budget(task, results, limits.task_seconds)
     inside = sum(r.seconds_inside for r in results)

@@ -26,7 +26,7 @@ from cnn_checks.tasks import TASKS
 from cnn_checks.tasks import network as net
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus.build import BUGS, make_reference, make_submission  # noqa: E402
+from corpus.build import BUGS, make_reference, make_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.network
