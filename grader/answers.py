@@ -48,6 +48,10 @@ def batch_from(header: dict, arrays: dict, n_cases: int) -> list[Returned | Fail
     outcomes = header.get("outcomes")
     if not isinstance(outcomes, list) or len(outcomes) > n_cases:
         return Failed(Kind.CRASH, "the child's answer was malformed (batch)", fatal=True)
+    by_case: dict[str, dict] = {}  # "<case>:v<j>" -> by_case["<case>"]["v<j>"]
+    for key, value in arrays.items():
+        case, _, name = key.partition(":")
+        by_case.setdefault(case, {})[name] = value
     results: list[Returned | Failed] = []
     for i, h in enumerate(outcomes):
         if not isinstance(h, dict):
@@ -55,9 +59,7 @@ def batch_from(header: dict, arrays: dict, n_cases: int) -> list[Returned | Fail
         if h.get("status") == "failed":
             results.append(failed_from(h))
         else:
-            prefix = f"{i}:"
-            results.append(returned_from(h, {k[len(prefix):]: v for k, v in arrays.items()
-                                              if k.startswith(prefix)}))
+            results.append(returned_from(h, by_case.get(str(i), {})))
     return results
 
 

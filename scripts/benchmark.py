@@ -130,13 +130,14 @@ def prewarm(examples: int | None) -> dict:
     """Every part's cases and the reference's expected values, into the cache."""
     from cnn_checks.tasks import TASKS
     from grader import case_cache
-    from grader.grade import Settings, _reference_expected
+    from grader.compare import ReferenceAnswers
+    from grader.records import Settings
     from grader.rubric import Rubric
     settings = Settings.from_rubric(Rubric.load(), examples=examples)
     start = time.perf_counter()
     for name in settings.tasks:
         task = TASKS[name]
-        reference = _reference_expected(task)
+        reference = ReferenceAnswers(task)
         for part in task.parts:
             seed = settings.part_seed(task, part)
             cases = case_cache.cases_for(task, part, settings.examples, seed)
