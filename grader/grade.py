@@ -166,8 +166,7 @@ def _grade_part(task: Task, part: Part, children: Children,
         if isinstance(child, Failed):
             return PartResult(task.name, part.name, False, 0, child.kind, child.message)
         budget = settings.rubric.limits.get(task.name, {}).get("budget_seconds")
-        result, _ = measured.grade_fixed_part(task, part, child, expected, budget,
-                                              children.sandbox.limits.call_seconds)
+        result, _ = measured.grade_fixed_part(task, part, child, expected, budget)
         return result
     seed = settings.part_seed(task, part)
     cases = settings.cases(task, part)

@@ -90,7 +90,7 @@ def reference_seconds(task_name: str, case: Case, repeats: int = 1) -> float:
 # one training run
 
 
-def grade_fixed_part(task, part, child, expected, budget: float | None, limit: float):
+def grade_fixed_part(task, part, child, expected, budget: float | None):
     """Run the part's fixed cases through `child` one by one, the child's
     CPU time measured from outside; the first failure is the verdict (no
     shrinking: a training run has no smaller input). Returns the result and
@@ -112,16 +112,9 @@ def grade_fixed_part(task, part, child, expected, budget: float | None, limit: f
                 outcome.cpu_seconds = cpu_after - cpu_before
             else:
                 outcome.cpu_seconds = wall
-        elif outcome.kind == "timeout" and budget is not None:
-            used = f"{cpu_after - cpu_before:.0f} s of CPU time, " \
-                if cpu_before is not None and cpu_after is not None else ""
-            ref = reference_seconds(task.name, case)
-            outcome = Failed(Kind.SLOW, (
-                f"training was stopped after {wall:.0f} s ({used}more than {limit / budget:.1f}x "
-                f"the {budget:g} s budget) before it finished; the reference trains in "
-                f"{ref:.1f} s of CPU time here, more than {wall / max(ref, 1e-3):.0f}x faster. "
-                f"Vectorize conv2d, conv2d_backward and max_pool2d_backward over the batch and "
-                f"channels (see the speed part)"), fatal=True)
+        elif outcome.kind == Kind.TIMEOUT and budget is not None:
+            outcome = _stopped(task.name, case, outcome, wall, budget,
+                               None if cpu_before is None or cpu_after is None else cpu_after - cpu_before)
         problem = judge_outcome(task, case, outcome, expected)
         if problem is not None:
             kind, message, mismatch = problem
@@ -137,6 +130,28 @@ def grade_fixed_part(task, part, child, expected, budget: float | None, limit: f
         summary = task.summary(case, expected(case), outcome)
     return PartResult(task.name, part.name, True, examples, message=summary,
                       seconds_inside=seconds), child
+
+
+def _stopped(task_name: str, case: Case, outcome: Failed, wall: float, budget: float,
+             used: float | None) -> Failed:
+    """What a training run stopped by a limit tells the student: over the
+    CPU-time budget (the CPU limit stopped it, or the wall-clock limit after
+    the budget was spent), or, when the wall-clock limit struck first on a
+    busy machine, that nothing could be measured."""
+    ref = reference_seconds(task_name, case)
+    if used is not None and used < budget:
+        return Failed(Kind.SLOW, (
+            f"training was stopped by the wall-clock limit after {wall:.0f} s, having used only "
+            f"{used:.0f} s of CPU time (the budget is {budget:g} s): the grading machine was too "
+            f"busy to tell whether it fits; ask for a regrade. The reference trains in {ref:.1f} s "
+            f"of CPU time."), fatal=True)
+    spent = f"{used:.0f} s of CPU time" if used is not None else f"{wall:.0f} s"
+    return Failed(Kind.SLOW, (
+        f"training was stopped after {spent}, before it finished ({outcome.message}); the budget "
+        f"is {budget:g} s of CPU time and the reference trains in {ref:.1f} s, so yours needs "
+        f"more than {budget / max(ref, 1e-3):.0f}x the reference's time. Vectorize conv2d, "
+        f"conv2d_backward and max_pool2d_backward over the batch and channels (see the speed "
+        f"part)"), fatal=True)
 
 
 # --------------------------------------------------------------------------
