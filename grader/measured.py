@@ -149,7 +149,7 @@ def _stopped(task_name: str, case: Case, outcome: Failed, wall: float, budget: f
     return Failed(Kind.SLOW, (
         f"training was stopped after {spent}, before it finished ({outcome.message}); the budget "
         f"is {budget:g} s of CPU time and the reference trains in {ref:.1f} s, so yours needs "
-        f"more than {budget / max(ref, 1e-3):.0f}x the reference's time. Vectorize conv2d, "
+        f"more than {int(budget / max(ref, 1e-3))}x the reference's time. Vectorize conv2d, "
         f"conv2d_backward and max_pool2d_backward over the batch and channels (see the speed "
         f"part)"), fatal=True)
 
