@@ -176,6 +176,7 @@ def test_every_misconception_has_a_bug():
     assert not missing, missing
 
 
+@pytest.mark.slow  # grades a submission end to end
 def test_square_kernel_only_keeps_every_other_part(tmp_path):
     """A convolution that handles only square kernels loses the 'nonsquare'
     part of conv2d and keeps every other one."""
