@@ -5,6 +5,7 @@
     grader prewarm [--examples N] [--tasks ...]
     grader release OUT
     grader gradescope OUT.zip
+    grader classroom collect|publish|workflow|report ...
 
 Exit status of `grader grade`: 0 graded (whatever the score); 1 the
 submission holds no module files (the results, with score 0 and the reason,
@@ -107,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(w)
     w.set_defaults(func=cmd_prewarm)
 
-    from . import batch, gradescope, release
-    for module in (batch, release, gradescope):
+    from . import batch, classroom, gradescope, release
+    for module in (batch, release, gradescope, classroom):
         module.register(sub, add_common_options)
     return parser
 

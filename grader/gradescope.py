@@ -2,20 +2,27 @@
 
 The zip's root becomes /autograder/source on Gradescope:
   setup.sh, run_autograder       (grader/templates/gradescope/)
-  pyproject.toml, grader/, solutions/, cnn_checks/, assignments/
+  pyproject.toml                 the project's, listing only the packages
+                                 the zip holds (not course/, for nbgrader)
+  requirements.lock              the one locked environment
+  grader/, solutions/, cnn_checks/, assignments/
                                  the instructor's side: grader, hidden
                                  reference, public checks, rubric (with
                                  the course secret baked in)
   gradescope.env                 the settings baked in by this command
-setup.sh installs bubblewrap, a venv with PyTorch (CPU) and the grader;
-run_autograder grades /autograder/submission in the sandbox and always
-writes /autograder/results/results.json (a score of 0 with the reason when
-the grader itself cannot run).
+setup.sh installs bubblewrap (when missing), a venv with PyTorch (CPU) and
+the grader at the locked versions, and draws the grading cases once (the
+case cache), so no submission pays for drawing them; run_autograder grades
+/autograder/submission in the sandbox and always writes
+/autograder/results/results.json (a score of 0 with the reason when the
+grader itself cannot run, or when the upload holds no module files).
 """
 from __future__ import annotations
 
+import re
 import shlex
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -23,9 +30,29 @@ from .release import PROJECT, TEMPLATES
 
 #: What of the project goes into /autograder/source.
 SOURCE_DIRS = ("grader", "solutions", "cnn_checks", "assignments")
-SOURCE_FILES = ("pyproject.toml", "requirements.lock")
+SOURCE_FILES = ("requirements.lock",)
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis", "templates"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
+
+
+def zip_pyproject(text: str) -> str:
+    """The project's pyproject.toml with `[tool.setuptools] packages` (and
+    package-data) cut down to the packages under SOURCE_DIRS, so that
+    `pip install /autograder/source` finds every package it lists."""
+    data = tomllib.loads(text)
+    packages = data["tool"]["setuptools"]["packages"]
+    kept = [p for p in packages if p.split(".")[0] in SOURCE_DIRS]
+    dropped = {p for p in packages if p not in kept}
+    text, n = re.subn(r"(?m)^packages\s*=\s*\[[^\]]*\]",
+                      "packages = [" + ", ".join(f'"{p}"' for p in kept) + "]", text, count=1)
+    if n != 1:
+        raise ValueError("pyproject.toml: no `packages = [...]` line under [tool.setuptools]")
+    text = "".join(line for line in text.splitlines(keepends=True)
+                   if not any(re.match(rf"\s*{re.escape(p)}\s*=", line) for p in dropped))
+    check = tomllib.loads(text)
+    assert check["tool"]["setuptools"]["packages"] == kept
+    assert not set(check["tool"]["setuptools"].get("package-data", {})) & dropped
+    return text
 
 
 def _project_files(project: Path):
@@ -74,7 +101,7 @@ def build_zip(out: Path, project: Path | None = None, rubric: Path | None = None
     it; `grader_args` (e.g. ["--examples", "50"]) are passed to every
     `grader grade`; `timeout` stops the grader before Gradescope's limit."""
     project = Path(project or PROJECT).resolve()
-    for needed in ("grader", "solutions", "cnn_checks", "pyproject.toml"):
+    for needed in ("grader", "solutions", "cnn_checks", "pyproject.toml", "requirements.lock"):
         if not (project / needed).exists():
             raise FileNotFoundError(f"{project} is not the exercise project: no {needed}")
     out = Path(out)
@@ -83,6 +110,7 @@ def build_zip(out: Path, project: Path | None = None, rubric: Path | None = None
     with zipfile.ZipFile(out, "w") as zf:
         for name in ("setup.sh", "run_autograder"):
             _add(zf, name, (TEMPLATES / "gradescope" / name).read_bytes(), executable=True)
+        _add(zf, "pyproject.toml", zip_pyproject((project / "pyproject.toml").read_text()).encode())
         for path, rel in _project_files(project):
             if rel == "grader/rubric.toml":
                 continue
@@ -106,8 +134,14 @@ def _args_from(args) -> list[str]:
 
 
 def cmd_gradescope(args) -> int:
+    from .options import UsageError, select_tasks
     if not str(args.out).endswith(".zip"):
         print("grader gradescope: OUT must end with .zip", file=sys.stderr)
+        return 2
+    try:
+        select_tasks(args.tasks)
+    except UsageError as exc:
+        print(f"grader gradescope: {exc}", file=sys.stderr)
         return 2
     try:
         out = build_zip(Path(args.out), args.project, args.rubric, _args_from(args), args.timeout,

@@ -8,7 +8,9 @@ What goes out, and nothing else:
   README.md             install, run, read the output, the rules
   pyproject.toml        the student package (assignments, cnn_checks)
   requirements.lock     the exact versions the grader uses (pip install -c)
-  .github/workflows/classroom.yml   the GitHub Classroom autograding workflow
+  .github/workflows/classroom.yml   the GitHub Classroom workflow: public
+                        tests on push; no secret, no grader (the grade
+                        comes from `grader classroom`, on the instructor's side)
   .gitignore
 
 Never: solutions/, grader/, the rubric, examples/, the project's own tests.
@@ -100,7 +102,7 @@ def _pyproject(project: Path, root: Path) -> str:
 
 
 def workflow_text() -> str:
-    """The GitHub Classroom workflow (grader/templates/classroom.yml)."""
+    """The students' GitHub Classroom workflow (grader/templates/classroom.yml)."""
     return (TEMPLATES / "classroom.yml").read_text()
 
 
@@ -216,7 +218,8 @@ def _course_secret_note() -> None:
         return
     print(f"course secret {secret.fingerprint} ({secret.origin}) decides the hidden cases: "
           f"`grader gradescope` bakes it into the autograder; for GitHub Classroom add it as the "
-          f"organization secret {ENV}, or as [course] secret in the private grader's rubric")
+          f"secret {ENV} of your private grader repository (never an organization secret the "
+          f"students' repositories can read), or as [course] secret in its rubric")
 
 
 def cmd_release(args) -> int:

@@ -43,15 +43,24 @@ class Rubric:
         return float(self.points.get(task_name, 1))
 
     def part_points(self, task_name: str) -> dict[str, float]:
-        """Each part's share of the task's points, rounded to 0.01 so that
-        the shares add up exactly to the task's points."""
+        """Each part's share of the task's points: total * w_part / sum(w),
+        rounded to a multiple of a quantum q = 1/4 (halved until every part
+        gets more than 0), the first part taking what rounding left over.
+        Multiples of a power of 1/2 are exact binary floats, so every sum
+        of part points (Gradescope's, Classroom's, a spreadsheet's) is
+        exact: 14 points over 9 parts add up to 14, not 14.000000000000002."""
         task = TASKS[task_name]
         w = {p.name: Fraction(str(self.weights.get(task_name, {}).get(p.name, 1))) for p in task.parts}
         total = Fraction(str(self.task_points(task_name)))
-        shares = {name: round(float(total * wi / sum(w.values())), 2) for name, wi in w.items()}
-        first = task.parts[0].name
-        shares[first] = round(float(total) - sum(v for k, v in shares.items() if k != first), 2)
-        return shares
+        quantum = Fraction(1, 4)
+        while True:
+            shares = {name: round(total * wi / sum(w.values()) / quantum) * quantum
+                      for name, wi in w.items()}
+            first = task.parts[0].name
+            shares[first] = total - sum(v for k, v in shares.items() if k != first)
+            if all(v > 0 for v in shares.values()) or quantum < Fraction(1, 1024) or total <= 0:
+                return {name: float(v) for name, v in shares.items()}
+            quantum /= 2
 
     def setting(self, name: str, default):
         return type(default)(self.settings.get(name, default))

@@ -74,6 +74,8 @@ def test_unknown_task_is_a_usage_error(tmp_path, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "--tasks typo: no such task" in err and "conv.conv2d" in err and "padding" in err
+    assert grader_main(["gradescope", str(tmp_path / "a.zip"), "--tasks", "conv", "typo"]) == 2
+    assert not (tmp_path / "a.zip").exists()
 
 
 @pytest.mark.slow
@@ -94,3 +96,23 @@ def test_pytest_impl_folder_reports_the_layout(tmp_path):
                          cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode != 0
     assert "no module files found; found hw/" in run.stdout + run.stderr
+
+
+def test_oracle_is_quiet_about_same_padding():
+    """PyTorch warns about padding='same' with an even kernel; the students'
+    test output must not show it (the oracle silences that one warning)."""
+    import warnings
+
+    import numpy as np
+
+    from cnn_checks.cases import Case
+    from cnn_checks.oracle import oracle_expected
+    from cnn_checks.tasks import TASKS
+    case = Case({"x": np.ones((1, 1, 5, 5)), "w": np.ones((1, 1, 2, 2))},
+                {"stride": 1, "padding": "same", "dilation": 1})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (expected,) = oracle_expected(TASKS["conv.conv2d"], case)
+        warnings.warn("other warnings still show", UserWarning)
+    assert expected.array.shape == (1, 1, 5, 5)
+    assert [str(w.message) for w in caught] == ["other warnings still show"]

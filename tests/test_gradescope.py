@@ -1,10 +1,18 @@
 """`grader gradescope`: the autograder zip, run as Gradescope runs it.
 
 The zip is unpacked into a temporary folder laid out like /autograder
-(source/, submission/, results/); setup.sh and run_autograder run with
-AUTOGRADER_ROOT pointing there and GRADER_PYTHON = this venv's Python (so
-setup.sh installs nothing). PYTHONPATH=source makes the grader, rubric and
-reference come from the zip, not from this checkout.
+(source/, submission/, results/), and setup.sh and run_autograder run with
+AUTOGRADER_ROOT pointing there.
+
+- test_real_image_build_and_three_uploads (slow) runs setup.sh for real:
+  it builds the venv, installs PyTorch (CPU) and the grader from the zip at
+  the versions of requirements.lock, and draws the case cache; then
+  run_autograder grades a correct, a buggy and a wrongly laid-out upload
+  with that venv.
+- The other tests take a shortcut for speed: GRADER_PYTHON = this venv's
+  Python (setup.sh installs nothing, but still draws the case cache) and
+  PYTHONPATH=source, so the grader, rubric and reference still come from
+  the zip, not from this checkout.
 """
 from __future__ import annotations
 
@@ -14,11 +22,13 @@ import stat
 import subprocess
 import sys
 import time
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from cnn_checks.tasks import TASKS
 from grader.cli import main as grader_main
 from grader.sandbox import bwrap_path
 
@@ -59,7 +69,7 @@ def run_autograder(root: Path, args: str, **extra_env) -> tuple[dict, subprocess
         env["GRADER_ALLOW_FALLBACK"] = "1"
     env.update(extra_env)
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env,
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=600)
     assert setup.returncode == 0, setup.stderr
     run = subprocess.run([str(root / "source" / "run_autograder")], env=env, cwd=root / "source",
                          capture_output=True, text=True, timeout=600)
@@ -87,8 +97,9 @@ def check_gradescope_json(data: dict) -> None:
         assert isinstance(t.get("output", ""), str)
         assert t.get("visibility", "visible") in vis
     if data["tests"]:
-        assert abs(sum(t["score"] for t in data["tests"]) - data["score"]) < 0.011
-        assert abs(sum(t["max_score"] for t in data["tests"]) - data["max_score"]) < 0.011
+        # exact, in floating point, in order: as Gradescope and Classroom add them up
+        assert sum(t["score"] for t in data["tests"]) == data["score"]
+        assert sum(t["max_score"] for t in data["tests"]) == data["max_score"]
 
 
 def solution_files() -> dict[str, str]:
@@ -111,9 +122,19 @@ def test_zip_layout(autograder_zip):
         names = set(zf.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
         env = zf.read("gradescope.env").decode()
-    for needed in ("setup.sh", "run_autograder", "pyproject.toml", "grader/rubric.toml",
-                   "grader/cli.py", "grader/sandbox.py", "solutions/conv.py", "cnn_checks/tasks/conv.py"):
+    for needed in ("setup.sh", "run_autograder", "pyproject.toml", "requirements.lock",
+                   "grader/rubric.toml", "grader/cli.py", "grader/__main__.py", "grader/sandbox.py",
+                   "solutions/conv.py", "cnn_checks/tasks/conv.py"):
         assert needed in names, needed
+    # every package the zip's pyproject lists is in the zip (not course/, for nbgrader)
+    with zipfile.ZipFile(autograder_zip) as zf:
+        pyproject = tomllib.loads(zf.read("pyproject.toml").decode())
+        assert zf.read("requirements.lock") == (PROJECT / "requirements.lock").read_bytes()
+    packages = pyproject["tool"]["setuptools"]["packages"]
+    assert "course" not in packages and {"grader", "solutions", "cnn_checks"} <= set(packages)
+    for package in packages:
+        assert package.replace(".", "/") + "/__init__.py" in names, package
+    assert set(pyproject["tool"]["setuptools"].get("package-data", {})) <= set(packages)
     assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert not any(n.startswith(("tests/", "examples/")) for n in names)
@@ -126,8 +147,9 @@ def test_setup_sh_installs_the_cpu_wheel_and_bubblewrap(autograder_zip):
         run = zf.read("run_autograder").decode()
     assert "apt-get install -y" in setup and "bubblewrap" in setup and "python3-venv" in setup
     assert "torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in setup
+    assert '-c "$SOURCE/requirements.lock"' in setup and "grader prewarm" in setup
     assert "AUTOGRADER_ROOT" in setup and "AUTOGRADER_ROOT" in run
-    assert "grader.cli grade" in run and "--out" in run
+    assert "-m grader grade" in run and "--out" in run
     subprocess.run(["bash", "-n", "-c", setup], check=True)
     subprocess.run(["bash", "-n", "-c", run], check=True)
 
@@ -269,3 +291,103 @@ def test_timeout_still_writes_results(autograder_zip, tmp_path):
     results, _ = run_autograder(root, "--tasks conv.conv2d", GRADER_TIMEOUT="2")
     assert time.monotonic() - start < 30
     assert results["score"] == 0 and "did not finish" in results["output"]
+
+
+def test_wrongly_laid_out_upload_gets_the_layout_message(autograder_zip, tmp_path):
+    root = unpack(autograder_zip, tmp_path / "autograder")
+    _upload(root / "submission", "deep")
+    results, _ = run_autograder(root, "--tasks padding")
+    assert results["score"] == 0 and results["tests"] == []
+    assert "no module files found; found hw/" in results["output"]
+    assert "tell your instructor" not in results["output"]  # the student can fix this one
+
+
+# -- the real image build -----------------------------------------------------------
+
+BUGGY_POOLING = ("\n\ndef global_avg_pool2d(x):\n"
+                 "    return x.mean(axis=(2, 3)) * 2  # wrong on purpose\n")
+
+
+def _upload(folder: Path, kind: str) -> None:
+    """A student's upload: the module files (correct or with one bug), or
+    the same files one folder too deep (hw/*.py)."""
+    files = solution_files()
+    if kind == "buggy":
+        files["pooling.py"] += BUGGY_POOLING
+    target = folder / "hw" if kind == "deep" else folder
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (target / name).write_text(text)
+
+
+@pytest.mark.slow
+def test_real_image_build_and_three_uploads(tmp_path):
+    """setup.sh exactly as Gradescope runs it (no GRADER_PYTHON): a venv, the
+    locked install of PyTorch (CPU) and of the zip, the case cache; then
+    run_autograder, with that venv, on three uploads."""
+    tasks = ["padding", "conv", "pooling"]
+    zip_path = tmp_path / "autograder.zip"
+    assert grader_main(["gradescope", str(zip_path), "--examples", "5", "--tasks", *tasks]) == 0
+    root = unpack(zip_path, tmp_path / "autograder")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GRADER_PYTHON", "PYTHONPATH", "CNN_GRADER_CACHE", "VIRTUAL_ENV")}
+    env["AUTOGRADER_ROOT"] = str(root)
+    if not HAVE_BWRAP:
+        env["GRADER_ALLOW_FALLBACK"] = "1"
+    start = time.monotonic()
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, cwd=root / "source",
+                           capture_output=True, text=True, timeout=1800)
+    build_seconds = time.monotonic() - start
+    assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
+    venv_python = root / "grader-venv" / "bin" / "python"
+    assert venv_python.is_file()
+    # the grader and the reference come from the zip, installed (not from this checkout)
+    where = subprocess.run([str(venv_python), "-c", "import grader, solutions, torch; "
+                            "print(grader.__file__); print(solutions.__file__); print(torch.__version__)"],
+                           cwd="/", capture_output=True, text=True, check=True, env=env).stdout.split()
+    assert all("grader-venv" in w for w in where[:2]), where
+    assert where[2].startswith("2.13.0")
+    listed = subprocess.run([str(venv_python), "-m", "pip", "list", "--format=freeze"],
+                            capture_output=True, text=True, check=True, env=env).stdout
+    assert "nvidia" not in listed.lower()
+    lock = {line.split("==")[0].lower(): line.split("==")[1]
+            for line in (PROJECT / "requirements.lock").read_text().splitlines()
+            if "==" in line and not line.startswith("#")}
+    for line in listed.splitlines():
+        name, _, version = line.partition("==")
+        if name.lower() in lock:
+            assert version.split("+")[0] == lock[name.lower()], (line, lock[name.lower()])
+    # the case cache is drawn into the image
+    cache = root / "grader-cache"
+    cached = sorted(p.name for p in cache.glob("*.npz"))
+    assert cached and "prewarm" in setup.stdout
+    timings = {"setup.sh": build_seconds}
+
+    outcomes = {}
+    for kind in ("correct", "buggy", "deep"):
+        shutil.rmtree(root / "submission")
+        (root / "submission").mkdir()
+        (root / "results" / "results.json").unlink(missing_ok=True)
+        _upload(root / "submission", kind)
+        start = time.monotonic()
+        run = subprocess.run([str(root / "source" / "run_autograder")], env=env, cwd=root / "source",
+                             capture_output=True, text=True, timeout=600)
+        timings[kind] = time.monotonic() - start
+        assert run.returncode == 0, run.stderr
+        results = json.loads((root / "results" / "results.json").read_text())
+        check_gradescope_json(results)
+        outcomes[kind] = results
+    # no grading drew a case: they all came from the image's cache
+    assert sorted(p.name for p in cache.glob("*.npz")) == cached
+    print("gradescope real path, seconds:", {k: round(v, 1) for k, v in timings.items()})
+
+    correct, buggy, deep = outcomes["correct"], outcomes["buggy"], outcomes["deep"]
+    assert correct["max_score"] > 0 and correct["score"] == correct["max_score"], by_task(correct)
+    assert "bubblewrap" in correct["output"] or not HAVE_BWRAP
+    assert set(by_task(correct)) == {t for t in TASKS if t.split(".")[0] in tasks}
+    tasks_buggy = by_task(buggy)
+    score, max_score = tasks_buggy.pop("pooling.global_avg_pool2d")
+    assert score < max_score and all(s == m for s, m in tasks_buggy.values()), tasks_buggy
+    assert buggy["score"] == buggy["max_score"] - (max_score - score)
+    assert deep["score"] == 0 and deep["tests"] == []
+    assert "no module files found; found hw/" in deep["output"]

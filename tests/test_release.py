@@ -35,7 +35,7 @@ def released_files(release: Path) -> list[Path]:
 # -- what is there -----------------------------------------------------------
 
 def test_layout(release):
-    for needed in ("README.md", "pyproject.toml", ".github/workflows/classroom.yml",
+    for needed in ("README.md", "pyproject.toml", "requirements.lock", ".github/workflows/classroom.yml",
                    "tests/conftest.py", "tests/public/test_tasks.py", "cnn_checks/__init__.py",
                    "cnn_checks/tasks/__init__.py", "assignments/__init__.py"):
         assert (release / needed).is_file(), needed
@@ -161,13 +161,29 @@ def test_public_tests_fail_cleanly_as_not_implemented(release, tmp_path):
 
 def test_readme(release):
     text = (release / "README.md").read_text()
-    for needed in ("python -m venv .venv", "pip install -e .", "torch==2.13.0",
+    for needed in ("python -m venv .venv", "pip install -c requirements.lock -e .", "torch==2.13.0",
+                   "Python 3.11 or newer", "requirements.lock", "--no-deps",
                    "--index-url https://download.pytorch.org/whl/cpu", "pytest -m conv",
                    "not implemented", "Forbidden"):
         assert needed in text, needed
     assert "whl/cu1" not in text and "whl/cu" not in text.replace("whl/cpu", "")  # never a CUDA index
     for task in TASKS.values():
         assert f"`{task.function}`" in text, task.name
+
+
+def test_one_function_selector_in_the_readme(release):
+    """The README's "one function" selector selects conv2d, not conv2d_backward."""
+    text = (release / "README.md").read_text()
+    assert 'pytest -k "conv.conv2d:"' in text
+    env = dict(os.environ, PYTHONPATH=str(release), CNN_IMPL="assignments", PYTHONDONTWRITEBYTECODE="1")
+    run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                          "-k", "conv.conv2d:"], cwd=release, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    ids = [line for line in run.stdout.splitlines() if "::" in line]
+    assert ids and all("conv.conv2d:" in i for i in ids), ids
+    assert not any("backward" in i for i in ids)
+    assert any("test_property[conv.conv2d: same]" in i for i in ids)
 
 
 def test_package_metadata(release):
@@ -187,6 +203,7 @@ def test_package_metadata(release):
     assert data["tool"]["pytest"]["ini_options"]["markers"] == \
         main["tool"]["pytest"]["ini_options"]["markers"]
     assert "scripts" not in data["project"]
+    assert data["project"]["requires-python"] == main["project"]["requires-python"]
 
 
 def test_pip_accepts_it(release, tmp_path):
