@@ -189,7 +189,8 @@ def load_results(path: Path) -> dict | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("score"), (int, float)):
         return None
-    tests = data.get("tests") if isinstance(data.get("tests"), list) else []
+    tests: list[dict] = [t for t in data.get("tests") or [] if isinstance(t, dict)] \
+        if isinstance(data.get("tests"), list) else []
     data["tests"] = tests
     if not isinstance(data.get("max_score"), (int, float)):
         data["max_score"] = sum(float(t.get("max_score", 0)) for t in tests)
@@ -391,7 +392,9 @@ def cmd_publish(args) -> int:
     from .release import workflow_text as student_workflow
     from .rubric import Rubric
     try:
-        max_score = Rubric.load(args.rubric).max_score
+        from cnn_checks.tasks import TASKS
+        rubric = Rubric.load(args.rubric)
+        max_score = sum(rubric.task_points(t) for t in TASKS)
         rows = publish(Path(args.collected), Path(args.graded), args.branch, max_score,
                        student_workflow())
     except (OSError, ValueError) as exc:

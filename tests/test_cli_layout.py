@@ -113,6 +113,6 @@ def test_oracle_is_quiet_about_same_padding():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         (expected,) = oracle_expected(TASKS["conv.conv2d"], case)
-        warnings.warn("other warnings still show", UserWarning)
+        warnings.warn("other warnings still show", UserWarning, stacklevel=1)
     assert expected.array.shape == (1, 1, 5, 5)
     assert [str(w.message) for w in caught] == ["other warnings still show"]
