@@ -43,23 +43,30 @@ class Rubric:
         return float(self.points.get(task_name, 1))
 
     def part_points(self, task_name: str) -> dict[str, float]:
-        """Each part's share of the task's points: total * w_part / sum(w),
-        rounded to a multiple of a quantum q = 1/4 (halved until every part
-        gets more than 0), the first part taking what rounding left over.
-        Multiples of a power of 1/2 are exact binary floats, so every sum
-        of part points (Gradescope's, Classroom's, a spreadsheet's) is
-        exact: 14 points over 9 parts add up to 14, not 14.000000000000002."""
+        """Each part's share of the task's points, total * w_part / sum(w),
+        in whole quanta q = 1/4 point by largest remainder: every part gets
+        its share rounded down to a quantum, and the quanta left go to the
+        parts with the largest remainders (the earlier part on a tie), so
+        each share is within one quantum of the exact one and they add up
+        to the total. Where a part would get nothing, q is halved. Multiples
+        of a power of 1/2 are exact binary floats, so every sum of part
+        points (Gradescope's, Classroom's, a spreadsheet's) is exact:
+        14 points over 9 parts add up to 14, not 14.000000000000002."""
         task = TASKS[task_name]
-        w = {p.name: Fraction(str(self.weights.get(task_name, {}).get(p.name, 1))) for p in task.parts}
+        names = [p.name for p in task.parts]
+        w = {n: Fraction(str(self.weights.get(task_name, {}).get(n, 1))) for n in names}
         total = Fraction(str(self.task_points(task_name)))
         quantum = Fraction(1, 4)
         while True:
-            shares = {name: round(total * wi / sum(w.values()) / quantum) * quantum
-                      for name, wi in w.items()}
-            first = task.parts[0].name
-            shares[first] = total - sum(v for k, v in shares.items() if k != first)
-            if all(v > 0 for v in shares.values()) or quantum < Fraction(1, 1024) or total <= 0:
-                return {name: float(v) for name, v in shares.items()}
+            exact = {n: total * w[n] / sum(w.values()) / quantum for n in names}
+            units = {n: int(exact[n]) for n in names}  # floor: shares are not negative
+            left = int(total / quantum) - sum(units.values())
+            for n in sorted(names, key=lambda n: (-(exact[n] - units[n]), names.index(n)))[:max(left, 0)]:
+                units[n] += 1
+            shares = {n: units[n] * quantum for n in names}
+            shares[names[0]] += total - sum(shares.values())  # a total that is no multiple of q
+            if all(v > 0 for v in shares.values()) or quantum <= Fraction(1, 1024) or total <= 0:
+                return {n: float(v) for n, v in shares.items()}
             quantum /= 2
 
     def setting(self, name: str, default):
