@@ -360,8 +360,12 @@ def test_real_image_build_and_three_uploads(tmp_path):
             assert version.split("+")[0] == lock[name.lower()], (line, lock[name.lower()])
     # the case cache is drawn into the image
     cache = root / "grader-cache"
-    cached = sorted(p.name for p in cache.glob("*.npz"))
+
+    def cache_files() -> list[str]:
+        return sorted(p.name for p in cache.iterdir() if p.is_file())
+    cached = cache_files()
     assert cached and "prewarm" in setup.stdout
+    assert stat.S_IMODE(cache.stat().st_mode) & 0o077 == 0  # hidden cases, expected answers: private
     timings = {"setup.sh": build_seconds}
 
     outcomes = {}
@@ -379,7 +383,7 @@ def test_real_image_build_and_three_uploads(tmp_path):
         check_gradescope_json(results)
         outcomes[kind] = results
     # no grading drew a case: they all came from the image's cache
-    assert sorted(p.name for p in cache.glob("*.npz")) == cached
+    assert cache_files() == cached
     print("gradescope real path, seconds:", {k: round(v, 1) for k, v in timings.items()})
 
     correct, buggy, deep = outcomes["correct"], outcomes["buggy"], outcomes["deep"]

@@ -108,5 +108,6 @@ fi
 # grader is imported, never the source folder.
 # shellcheck disable=SC2086
 (cd / && "$PYTHON_BIN" -m grader prewarm ${GRADER_DEFAULT_ARGS:-})
-chmod -R a+rX "$CNN_GRADER_CACHE"
+# The cache holds the hidden cases and their expected answers: it stays
+# private to the grader's user (mode 0700), out of student code's reach.
 echo "setup.sh: done"
