@@ -48,7 +48,7 @@ class Rubric:
         its share rounded down to a quantum, and the quanta left go to the
         parts with the largest remainders (the earlier part on a tie), so
         each share is within one quantum of the exact one and they add up
-        to the total. Where a part would get nothing, q is halved. Multiples
+        to the total. Where a part of weight > 0 would get nothing, q is halved. Multiples
         of a power of 1/2 are exact binary floats, so every sum of part
         points (Gradescope's, Classroom's, a spreadsheet's) is exact:
         14 points over 9 parts add up to 14, not 14.000000000000002."""
@@ -65,7 +65,8 @@ class Rubric:
                 units[n] += 1
             shares = {n: units[n] * quantum for n in names}
             shares[names[0]] += total - sum(shares.values())  # a total that is no multiple of q
-            if all(v > 0 for v in shares.values()) or quantum <= Fraction(1, 1024) or total <= 0:
+            if all(shares[n] > 0 for n in names if w[n] > 0) or quantum <= Fraction(1, 1024) \
+                    or total <= 0:
                 return {n: float(v) for n, v in shares.items()}
             quantum /= 2
 
