@@ -205,3 +205,25 @@ def test_gradescope_zip_carries_the_secret(tmp_path, monkeypatch):
         rubric = tomllib.loads(zf.read("grader/rubric.toml").decode())
     assert rubric["course"]["secret"] == "the gradescope course"
     assert rubric["points"] == tomllib.loads((ROOT / "grader" / "rubric.toml").read_text())["points"]
+
+
+def test_settings_seed_per_course_and_per_student(tmp_path, monkeypatch):
+    from grader.records import Settings
+    from grader.rubric import Rubric
+    monkeypatch.setenv(ENV, "settings course secret")
+    rubric_file = tmp_path / "rubric.toml"
+    rubric_file.write_text((ROOT / "grader" / "rubric.toml").read_text().replace(
+        "# per_student = true", "per_student = true"))
+    course = Settings.from_rubric(Rubric.load())
+    per_student = Settings.from_rubric(Rubric.load(rubric_file))
+    task = TASKS["conv.conv2d"]
+    part = task.parts[0]
+    assert course.for_student("alice") is course  # course-wide cases unless per_student
+    alice, bob = per_student.for_student("alice"), per_student.for_student("bob")
+    seeds = {s.part_seed(task, part) for s in (course, per_student, alice, bob)}
+    assert len(seeds) == 3  # the course's (twice), alice's, bob's
+    assert course.cases_label == f"course secret {course.secret.fingerprint}"
+    assert alice.cases_label.endswith(", student alice")
+    assert "settings course secret" not in alice.cases_label + repr(alice)
+    course.secret = None
+    assert course.part_seed(task, part) is None and "public seeds" in course.cases_label

@@ -76,5 +76,10 @@ def test_gradescope_image_installs_with_the_lock(tmp_path, monkeypatch):
     with zipfile.ZipFile(build_zip(tmp_path / "autograder.zip")) as zf:
         assert zf.read("requirements.lock") == LOCK.read_bytes()
         setup = zf.read("setup.sh").decode()
+        names = set(zf.namelist())
+    # setup.sh pip-installs the zip's source: every package pyproject names must be in it
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    missing = [p for p in packages if f"{p.replace('.', '/')}/__init__.py" not in names]
+    assert not missing, f"the zip lacks packages pyproject installs: {missing}"
     installs = [line for line in setup.splitlines() if "pip install" in line and "--upgrade pip" not in line]
     assert installs and all('-c "$SOURCE/requirements.lock"' in line for line in installs), installs
