@@ -6,7 +6,9 @@ pins them all."""
 from __future__ import annotations
 
 import platform
+import tomllib
 from importlib import metadata
+from pathlib import Path
 
 #: The distributions whose versions a report states, by display name.
 PACKAGES = {"numpy": "numpy", "hypothesis": "hypothesis", "torch": "torch"}
@@ -20,11 +22,25 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
+def grader_version() -> str:
+    """The project's version: from pyproject.toml in a checkout (an editable
+    install's metadata keeps the version it was installed with), else from
+    the installed distribution's metadata."""
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    try:
+        project = tomllib.loads(pyproject.read_text()).get("project", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        project = {}
+    if project.get("name") == DISTRIBUTION and "version" in project:
+        return str(project["version"])
+    return _version(DISTRIBUTION)
+
+
 def environment() -> dict[str, str]:
     """{"grader": ..., "python": ..., "numpy": ..., "hypothesis": ..., "torch": ...,
     "checks": a hash of the checks' source and Hypothesis' version}."""
     from .case_cache import source_hash
-    found = {"grader": _version(DISTRIBUTION), "python": platform.python_version()}
+    found = {"grader": grader_version(), "python": platform.python_version()}
     found.update({name: _version(dist) for name, dist in PACKAGES.items()})
     found["checks"] = source_hash()
     return found
