@@ -77,9 +77,10 @@ def test_gradescope_image_installs_with_the_lock(tmp_path, monkeypatch):
         assert zf.read("requirements.lock") == LOCK.read_bytes()
         setup = zf.read("setup.sh").decode()
         names = set(zf.namelist())
-    # setup.sh pip-installs the zip's source: every package pyproject names must be in it
-    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+        pyproject = tomllib.loads(zf.read("pyproject.toml").decode())
+    # setup.sh pip-installs the zip's source: every package its pyproject names must be in it
+    packages = pyproject["tool"]["setuptools"]["packages"]
     missing = [p for p in packages if f"{p.replace('.', '/')}/__init__.py" not in names]
-    assert not missing, f"the zip lacks packages pyproject installs: {missing}"
+    assert not missing, f"the zip lacks packages its pyproject installs: {missing}"
     installs = [line for line in setup.splitlines() if "pip install" in line and "--upgrade pip" not in line]
     assert installs and all('-c "$SOURCE/requirements.lock"' in line for line in installs), installs
