@@ -47,6 +47,10 @@ def diagnose(task, case: Case, outcome: Returned | Failed | None,
             right = list(expected(case))
         except Exception:
             right = []
+        if right and task.cause is not None:
+            named = task.cause(case, right, outcome)
+            if named:
+                return PREFIX + named
         if right:
             names = recognise(task, case, [v.array for v in outcome.values],
                               [v.kind for v in outcome.values], [e.array for e in right],

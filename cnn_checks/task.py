@@ -151,6 +151,10 @@ class Task:
     #: summary(case, expected, returned) -> one line reported with a passing
     #: fixed-case part (a training run's accuracy and time)
     summary: Callable[[Case, Sequence[Expected], Returned], str] | None = None
+    #: cause(case, expected, returned) -> the likely cause (without the
+    #: `likely cause: ` prefix) where the task itself can tell it (the
+    #: network names the first layer whose gradient disagrees), else None
+    cause: Callable[[Case, Sequence[Expected], Returned], str | None] | None = None
 
     @property
     def name(self) -> str:

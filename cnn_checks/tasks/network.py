@@ -445,6 +445,17 @@ def _verify_loss(case: Case, expected: Sequence[Expected], outcome) -> Mismatch 
     return None
 
 
+def _cause_loss(case: Case, expected: Sequence[Expected], outcome) -> str | None:
+    """The first gradient, going backward, that disagrees with PyTorch's, and
+    its layer: where a wrong layer shows first."""
+    if _judge_loss(expected[0], outcome.values[0], case.dtype) is not None:
+        return None
+    for name, exp, got in zip(BACKWARD, expected[1:], outcome.values[1:], strict=False):
+        if _judge_array(exp, got, case.dtype, f"grads['{name}']") is not None:
+            return f"grads['{name}'] is the first gradient that disagrees, in {LAYERS[name[1]]}"
+    return None
+
+
 def _verify_predict(case: Case, expected: Sequence[Expected], outcome) -> Mismatch | None:
     got = outcome.values[0]
     logits = expected[0].array
@@ -617,7 +628,7 @@ forward = Task(
              "conv(W1, b1, padding=1) -> ReLU -> max-pool 2 -> conv(W2, b2, padding=1) -> ReLU -> "
              "max-pool 2 -> flatten with reshape(N, -1) (C, H, W order) -> @ W3 + b3 -> ReLU -> "
              "@ W4 + b4; no softmax on the logits"),
-        Part("batch", network_cases(labels=False, n=(1, 4), layout=True),
+        Part("batch", network_cases(labels=False, n=(1, 4)),
              "the batch has up to 4 images (and non-contiguous arrays)",
              "keep the batch axis apart: flatten with X.shape[0] rows, never reshape(-1) alone"),
         Part("float32", float32_cases(labels=False, n=(1, 3)), _F32, _KEEP32),
@@ -625,13 +636,13 @@ forward = Task(
 )
 
 loss_and_grads = Task(
-    "network", "loss_and_grads", _call_loss, _oracle_loss, verify=_verify_loss,
+    "network", "loss_and_grads", _call_loss, _oracle_loss, verify=_verify_loss, cause=_cause_loss,
     graded_by_oracle=True, max_examples=EXAMPLES, outputs=("loss",) + BACKWARD,
     parts=(
         Part("basic", network_cases(), "",
              "loss = cross_entropy(forward(X), y) (mean); then backward through every layer in "
              "reverse order, each backward function fed the gradient of the layer after it"),
-        Part("batch", network_cases(n=(1, 4), layout=True),
+        Part("batch", network_cases(n=(1, 4)),
              "the batch has up to 4 images (and non-contiguous arrays)",
              "gradients of the parameters sum over the batch; the 1/N of the mean comes in once, "
              "in dlogits"),

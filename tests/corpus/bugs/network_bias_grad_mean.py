@@ -2,6 +2,7 @@
 (db3 = mean of dz3) where the mean loss's 1/N is already in dlogits."""
 TASK = "network.loss_and_grads"
 MODULE = "network"
+CAUSE = "grads['b3'] is the first gradient that disagrees"
 
 
 def loss_and_grads(X, y, params):

@@ -2,6 +2,7 @@
 dz3 = da3, without the mask z3 > 0."""
 TASK = "network.loss_and_grads"
 MODULE = "network"
+CAUSE = "grads['W3'] is the first gradient that disagrees"
 
 
 def loss_and_grads(X, y, params):

@@ -2,6 +2,7 @@
 forward pass flattened in (C, H, W) order."""
 TASK = "network.loss_and_grads"
 MODULE = "network"
+CAUSE = "grads['W2'] is the first gradient that disagrees"
 
 
 def loss_and_grads(X, y, params):
