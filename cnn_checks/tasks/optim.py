@@ -112,6 +112,19 @@ momenta = _rounded(0.1, 0.95)
 decays = _rounded(0.01, 0.5)
 epsilons = _rounded(0.001, 0.5)
 
+def _lr_part() -> Part:
+    """Every optimizer's part with a given learning rate."""
+    return Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr"), has("lr"))
+
+
+def _non_contiguous_part() -> Part:
+    """Every optimizer's part with non-contiguous parameters and gradients."""
+    return Part("non-contiguous", optim_cases(layout=True), "the parameters and gradients are "
+                "non-contiguous arrays",
+                _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
+                        "never rebuild p from p.data or a flattened copy"), is_non_contiguous)
+
+
 SGD = Task(
     "optim", "SGD", _call_optim, _oracle_optim("SGD"), mutable=OUTPUTS, outputs=OUTPUTS,
     parts=(
@@ -135,10 +148,7 @@ SGD = Task(
              "lr, momentum and weight_decay are combined",
              _advice("g = g + weight_decay * p first, then buf = momentum * buf + g, then "
                      "p -= lr * buf")),
-        Part("non-contiguous", optim_cases(layout=True), "the parameters and gradients are "
-             "non-contiguous arrays",
-             _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
-                     "never rebuild p from p.data or a flattened copy"), is_non_contiguous),
+        _non_contiguous_part(),
         Part("float32", optim_cases(dtype=FLOAT32), "the inputs are float32",
              _advice("float32 parameters stay float32: in-place updates keep the dtype; create "
                      "buffers with np.zeros_like(p)"), is_float32),
@@ -161,17 +171,14 @@ Adagrad = Task(
         Part("basic", optim_cases(), "",
              f"r += g * g (r starts at 0); p -= lr * g / (sqrt(r) + eps) with PyTorch's "
              f"defaults lr=0.01, eps=1e-10; {IN_PLACE}"),
-        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr"), has("lr")),
+        _lr_part(),
         Part("eps", optim_cases(eps=epsilons), "eps is large enough to matter",
              _advice("eps is added after the square root: sqrt(r) + eps, not sqrt(r + eps) "
                      "(lecture 000 puts it inside; PyTorch and lecture 004 outside)"), has("eps")),
         Part("weight_decay", optim_cases(weight_decay=decays), "weight_decay > 0",
              _advice("add weight_decay * p to the gradient first, and accumulate the square "
                      "of that sum"), has("weight_decay")),
-        Part("non-contiguous", optim_cases(layout=True), "the parameters and gradients are "
-             "non-contiguous arrays",
-             _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
-                     "never rebuild p from p.data or a flattened copy"), is_non_contiguous),
+        _non_contiguous_part(),
         Part("float32", optim_cases(dtype=FLOAT32), "the inputs are float32",
              _advice("float32 parameters stay float32: create the state with np.zeros_like(p)"), is_float32),
     ),
@@ -190,7 +197,7 @@ RMSprop = Task(
         Part("basic", optim_cases(), "",
              f"v = alpha * v + (1 - alpha) * g * g (v starts at 0); p -= lr * g / "
              f"(sqrt(v) + eps) with PyTorch's defaults lr=0.01, alpha=0.99, eps=1e-8; {IN_PLACE}"),
-        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr"), has("lr")),
+        _lr_part(),
         Part("alpha", optim_cases(alpha=_rounded(0.5, 0.999)), "alpha is given",
              _advice("alpha weighs the old average: v = alpha * v + (1 - alpha) * g * g, an "
                      "average of the squared gradients, not of their running sum"), has("alpha")),
@@ -203,10 +210,7 @@ RMSprop = Task(
         Part("weight_decay", optim_cases(weight_decay=decays), "weight_decay > 0",
              _advice("add weight_decay * p to the gradient first, and average the square of "
                      "that sum"), has("weight_decay")),
-        Part("non-contiguous", optim_cases(layout=True), "the parameters and gradients are "
-             "non-contiguous arrays",
-             _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
-                     "never rebuild p from p.data or a flattened copy"), is_non_contiguous),
+        _non_contiguous_part(),
         Part("float32", optim_cases(dtype=FLOAT32), "the inputs are float32",
              _advice("float32 parameters stay float32: create the state with np.zeros_like(p)"), is_float32),
     ),
@@ -225,7 +229,7 @@ Adam = Task(
              f"t += 1 (t starts at 0, so the first step has t = 1); m = b1 m + (1-b1) g; "
              f"v = b2 v + (1-b2) g^2; p -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) "
              f"+ eps), with PyTorch's defaults lr=0.001, betas=(0.9, 0.999), eps=1e-8; {IN_PLACE}"),
-        Part("lr", optim_cases(lr=lrs), "lr is given", _advice("use the given lr"), has("lr")),
+        _lr_part(),
         Part("betas", optim_cases(betas=st.tuples(_rounded(0.5, 0.95), _rounded(0.9, 0.9999))),
              "betas is given",
              _advice("betas = (b1, b2): b1 for the gradient average m, b2 for the squared-"
@@ -236,10 +240,7 @@ Adam = Task(
         Part("weight_decay", optim_cases(weight_decay=decays), "weight_decay > 0",
              _advice("Adam's weight_decay adds weight_decay * p to the gradient before m and v "
                      "(L2 regularization, not AdamW's decoupled decay)"), has("weight_decay")),
-        Part("non-contiguous", optim_cases(layout=True), "the parameters and gradients are "
-             "non-contiguous arrays",
-             _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
-                     "never rebuild p from p.data or a flattened copy"), is_non_contiguous),
+        _non_contiguous_part(),
         Part("float32", optim_cases(dtype=FLOAT32), "the inputs are float32",
              _advice("float32 parameters stay float32: create m and v with np.zeros_like(p)"), is_float32),
     ),
