@@ -35,13 +35,26 @@ SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis", "templates"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
 
 
-def zip_pyproject(text: str) -> str:
+def _package_names(project: Path) -> list[str]:
+    """Every package (a folder with __init__.py) under SOURCE_DIRS."""
+    found = []
+    for top in SOURCE_DIRS:
+        for init in sorted((project / top).rglob("__init__.py")):
+            rel = init.parent.relative_to(project)
+            if not set(rel.parts) & SKIP_PARTS:
+                found.append(".".join(rel.parts))
+    return found
+
+
+def zip_pyproject(text: str, project: Path) -> str:
     """The project's pyproject.toml with `[tool.setuptools] packages` (and
     package-data) cut down to the packages under SOURCE_DIRS, so that
     `pip install /autograder/source` finds every package it lists."""
     data = tomllib.loads(text)
     packages = data["tool"]["setuptools"]["packages"]
     kept = [p for p in packages if p.split(".")[0] in SOURCE_DIRS]
+    # every package folder of the zip, also one the project's list forgot
+    kept += [p for p in _package_names(project) if p not in kept]
     dropped = {p for p in packages if p not in kept}
     text, n = re.subn(r"(?m)^packages\s*=\s*\[[^\]]*\]",
                       "packages = [" + ", ".join(f'"{p}"' for p in kept) + "]", text, count=1)
@@ -110,7 +123,7 @@ def build_zip(out: Path, project: Path | None = None, rubric: Path | None = None
     with zipfile.ZipFile(out, "w") as zf:
         for name in ("setup.sh", "run_autograder"):
             _add(zf, name, (TEMPLATES / "gradescope" / name).read_bytes(), executable=True)
-        _add(zf, "pyproject.toml", zip_pyproject((project / "pyproject.toml").read_text()).encode())
+        _add(zf, "pyproject.toml", zip_pyproject((project / "pyproject.toml").read_text(), project).encode())
         for path, rel in _project_files(project):
             if rel == "grader/rubric.toml":
                 continue

@@ -135,6 +135,9 @@ def test_zip_layout(autograder_zip):
     assert "course" not in packages and {"grader", "solutions", "cnn_checks"} <= set(packages)
     for package in packages:
         assert package.replace(".", "/") + "/__init__.py" in names, package
+    # and every package folder of the zip is listed (a regular install needs each one)
+    assert {n[: -len("/__init__.py")].replace("/", ".") for n in names
+            if n.endswith("/__init__.py")} <= set(packages)
     assert set(pyproject["tool"]["setuptools"].get("package-data", {})) <= set(packages)
     assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
