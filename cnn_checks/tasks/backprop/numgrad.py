@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from ...cases import Case, snippet_arrays
 from ...oracle import tensors, to_numpy, torch_precise
 from ...strategies import FLOAT64, has, is_non_contiguous, layout_for, seeds
-from ...task import Part, Task
+from ...task import Example, Part, Task
 from .common import _case
 
 #: steps given explicitly: large enough that ignoring h (using 1e-6) changes
@@ -112,6 +112,13 @@ numerical_gradient = Task(
              "perturb a C-contiguous copy (np.array(x, dtype=float, order='C')): with other "
              "layouts reshape(-1) is a copy, and shifting the copy leaves x unchanged",
              is_non_contiguous),
+    ),
+    examples=(
+        Example(Case({"x": np.array([1.0, 2.0, 3.0]), "a": np.zeros(3), "b": np.ones(3)}),
+                [np.array([2.0, 4.0, 6.0])],
+                "the stub's example: f(x) = sum(x**2) (a = 0, b = 1) at x = [1.0, 2.0, 3.0]: "
+                "the centred difference of x^2 is exactly 2x, up to rounding",
+                tolerance=(1e-7, 1e-7)),
     ),
     # Expected values are the centred differences by their Taylor series
     # (autograd, error below 2e-10): a correct implementation differs only
