@@ -8,21 +8,18 @@ from hypothesis import strategies as st
 
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy
+from ..parts import WINDOWS_NON_CONTIGUOUS_ADVICE, channels_part, float32_part, non_contiguous_part
 from ..strategies import (
-    FLOAT32,
     FLOAT64,
     any_above,
     as_pair,
     count,
     distinct_pair,
     has,
-    is_float32,
-    is_non_contiguous,
     layout_for,
     make_case,
     nonsquare_kernel,
     seeds,
-    several,
     side,
     sizes,
 )
@@ -197,19 +194,14 @@ conv2d = Task(
         Part("pairs", conv_cases(pairs=True), "stride, padding and dilation are (h, w) pairs",
              "the first number of each pair is for the rows (height), the second for the "
              "columns (width)", has("stride", distinct_pair)),
-        Part("channels", conv_cases(channels=True), "batch or channel sizes exceed 1",
-             "each output channel sums over every input channel; weights are "
-             "(C_out, C_in, KH, KW); keep the batch axis separate", several),
+        channels_part(conv_cases, "each output channel sums over every input channel; weights are "
+                      "(C_out, C_in, KH, KW); keep the batch axis separate"),
         Part("bias", conv_cases(bias=True), "a bias is given",
              "add b[c_out] to every position of output channel c_out", has("b")),
         Part("combined", _combined(), "stride, padding, dilation, channels and bias are combined",
              "compute the output size with padding, dilation and stride together"),
-        Part("non-contiguous", conv_cases(layout=True), "the inputs are non-contiguous arrays",
-             "do not assume C-contiguous memory (as_strided with hand-made strides, x.data, "
-             "in-place reshapes): index and slice the arrays, or np.ascontiguousarray them first",
-             is_non_contiguous),
-        Part("float32", conv_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype: allocate with dtype=x.dtype", is_float32),
+        non_contiguous_part(conv_cases, WINDOWS_NON_CONTIGUOUS_ADVICE),
+        float32_part(conv_cases, "results keep the input's dtype: allocate with dtype=x.dtype"),
     ),
     examples=(
         Example(_single([[4, 5, 8, 7], [1, 8, 8, 8], [3, 6, 6, 4], [6, 5, 7, 8]],

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from ..cases import Case
 from ..oracle import tensors, to_numpy, torch_precise
-from ..strategies import FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, seeds, sizes
+from ..parts import float32_part, non_contiguous_part
+from ..strategies import FLOAT64, has, layout_for, seeds, sizes
 from ..task import Example, Part, Signature, Task
 
 #: |logits| stay within this bound (SPEC: finite for |z| up to 1e4)
@@ -64,6 +65,8 @@ def _oracle(name):
 _STABLE = ("subtract the maximum along the axis before exp(): softmax(z) = softmax(z - max z), "
            "and exp(z - max z) <= 1 never overflows")
 
+_REDUCE_ALONG_AXIS = "do not assume C-contiguous memory: use NumPy's reductions along the axis"
+
 _P = np.array([0.66, 0.24, 0.10])        # lecture 004's predicted probabilities
 
 
@@ -83,12 +86,9 @@ softmax = Task(
              "np.sum(..., axis=axis, keepdims=True)) so that broadcasting lines up for any axis",
              has("axis")),
         Part("large", softmax_cases(large=True), "|z| is large (up to 1e4)", _STABLE, _large("z")),
-        Part("non-contiguous", softmax_cases(layout=True), "the inputs are non-contiguous arrays",
-             "do not assume C-contiguous memory: use NumPy's reductions along the axis",
-             is_non_contiguous),
-        Part("float32", softmax_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype: do not force float64 (np.float64(...), "
-             "dtype=float) anywhere", is_float32),
+        non_contiguous_part(softmax_cases, _REDUCE_ALONG_AXIS),
+        float32_part(softmax_cases, "results keep the input's dtype: do not force float64 "
+                     "(np.float64(...), dtype=float) anywhere"),
     ),
     examples=(
         Example(Case({"z": np.log(_P)[None]}), [_P[None]],
@@ -115,11 +115,8 @@ log_softmax = Task(
         Part("large", softmax_cases(large=True), "|z| is large (up to 1e4)",
              "compute z - m - log(sum(exp(z - m))) with m = max z (the log-sum-exp trick); "
              "log(softmax(z)) gives log(0) = -inf when a probability underflows", _large("z")),
-        Part("non-contiguous", softmax_cases(layout=True), "the inputs are non-contiguous arrays",
-             "do not assume C-contiguous memory: use NumPy's reductions along the axis",
-             is_non_contiguous),
-        Part("float32", softmax_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype: do not force float64 anywhere", is_float32),
+        non_contiguous_part(softmax_cases, _REDUCE_ALONG_AXIS),
+        float32_part(softmax_cases, "results keep the input's dtype: do not force float64 anywhere"),
     ),
     examples=(
         Example(Case({"z": np.log(_P)[None]}), [np.array([[-0.4155, -1.4271, -2.3026]])],
@@ -196,13 +193,12 @@ cross_entropy = Task(
         Part("large", ce_cases(large=True), "|logits| is large (up to 1e4)",
              "use log_softmax (z - max z - log(sum(exp(z - max z)))), not log(softmax(z)): a "
              "probability that underflows to 0 gives log(0) = -inf", _large("logits")),
-        Part("non-contiguous", ce_cases(layout=True), "the inputs are non-contiguous arrays",
-             "do not assume C-contiguous memory: index with NumPy (logits[np.arange(N), "
-             "target]) rather than through x.data or hand-made strides", is_non_contiguous),
-        Part("float32", ce_cases(dtype=FLOAT32, reductions=("mean", "sum", "none")),
-             "the inputs are float32",
-             "results keep the logits' dtype: a float32 scalar for 'mean' and 'sum' "
-             "(np.sum of a float32 array is one), a float32 (N,) array for 'none'", is_float32),
+        non_contiguous_part(ce_cases, "do not assume C-contiguous memory: index with NumPy "
+                            "(logits[np.arange(N), target]) rather than through x.data or hand-made "
+                            "strides"),
+        float32_part(ce_cases, "results keep the logits' dtype: a float32 scalar for 'mean' and 'sum' "
+                     "(np.sum of a float32 array is one), a float32 (N,) array for 'none'",
+                     reductions=("mean", "sum", "none")),
     ),
     examples=(
         Example(_ce([[0.66, 0.24, 0.10]], [0]), [0.4155],

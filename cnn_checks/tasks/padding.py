@@ -6,13 +6,11 @@ from hypothesis import strategies as st
 
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy
+from ..parts import float32_part, non_contiguous_part
 from ..strategies import (
-    FLOAT32,
     FLOAT64,
     count,
     has,
-    is_float32,
-    is_non_contiguous,
     layout_for,
     make_case,
     seeds,
@@ -124,11 +122,9 @@ pad2d = Task(
              "a mode and a padding of any form are combined",
              "every mode takes every form of padding: convert it to (top, bottom, left, right) "
              "first, then pad rows and columns by those amounts"),
-        Part("non-contiguous", pad_cases(layout=True), "the inputs are non-contiguous arrays",
-             "do not assume C-contiguous memory: index and slice x, or copy it with "
-             "np.ascontiguousarray first", is_non_contiguous),
-        Part("float32", pad_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype: allocate with dtype=x.dtype", is_float32),
+        non_contiguous_part(pad_cases, "do not assume C-contiguous memory: index and slice x, or "
+                            "copy it with np.ascontiguousarray first"),
+        float32_part(pad_cases, "results keep the input's dtype: allocate with dtype=x.dtype"),
     ),
     examples=(
         Example(Case({"x": np.array(_L001_IMG, float)[None, None]}, {"padding": 1}),

@@ -6,19 +6,16 @@ from hypothesis import strategies as st
 
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy
+from ..parts import channels_part, float32_part, non_contiguous_part
 from ..strategies import (
-    FLOAT32,
     FLOAT64,
     as_pair,
     count,
     distinct_pair,
     has,
-    is_float32,
-    is_non_contiguous,
     layout_for,
     make_case,
     seeds,
-    several,
     side,
     sizes,
 )
@@ -127,15 +124,12 @@ def _pool_parts(kind: str) -> tuple[Part, ...]:
         Part("pairs", pool_cases(pairs=True), "stride and padding are (h, w) pairs",
              "the first number of each pair is for the rows, the second for the columns: "
              "rows move by stride[0], columns by stride[1]", has("stride", distinct_pair)),
-        Part("channels", pool_cases(channels=True), "batch or channel sizes exceed 1",
-             "pool every (n, c) feature map on its own: reduce over the window only, never "
-             "across images or channels", several),
-        Part("non-contiguous", pool_cases(layout=True), "the inputs are non-contiguous arrays",
-             "do not assume C-contiguous memory (as_strided with hand-made strides, x.data): "
-             "index and slice x, or np.ascontiguousarray it first", is_non_contiguous),
-        Part("float32", pool_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype: allocate with dtype=x.dtype (np.full with "
-             "dtype=x.dtype for the padded array too)", is_float32),
+        channels_part(pool_cases, "pool every (n, c) feature map on its own: reduce over the window "
+                      "only, never across images or channels"),
+        non_contiguous_part(pool_cases, "do not assume C-contiguous memory (as_strided with hand-made "
+                            "strides, x.data): index and slice x, or np.ascontiguousarray it first"),
+        float32_part(pool_cases, "results keep the input's dtype: allocate with dtype=x.dtype (np.full "
+                     "with dtype=x.dtype for the padded array too)"),
     )
 
 
@@ -218,14 +212,11 @@ global_avg_pool2d = Task(
         Part("basic", global_cases(), "",
              "average all H*W values of each feature map: the result has shape (N, C), "
              "not (N, C, 1, 1)"),
-        Part("channels", global_cases(channels=True), "batch or channel sizes exceed 1",
-             "average over the last two axes only (axis=(2, 3)); one number per image and "
-             "channel", several),
-        Part("non-contiguous", global_cases(layout=True), "the inputs are non-contiguous arrays",
-             "do not assume C-contiguous memory: reduce with x.mean(axis=(2, 3)) or "
-             "np.ascontiguousarray x first", is_non_contiguous),
-        Part("float32", global_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype (x.mean keeps float32)", is_float32),
+        channels_part(global_cases, "average over the last two axes only (axis=(2, 3)); one number "
+                      "per image and channel"),
+        non_contiguous_part(global_cases, "do not assume C-contiguous memory: reduce with "
+                            "x.mean(axis=(2, 3)) or np.ascontiguousarray x first"),
+        float32_part(global_cases, "results keep the input's dtype (x.mean keeps float32)"),
     ),
     examples=(
         Example(Case({"x": np.array(_L000, float)[None, None]}, {}), [np.array([[2.5]])],

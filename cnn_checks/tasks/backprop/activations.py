@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from ...cases import Case
 from ...oracle import tensors, to_numpy, vjp
-from ...strategies import FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, seeds, sizes
+from ...parts import float32_part, non_contiguous_part
+from ...strategies import FLOAT64, has, layout_for, seeds, sizes
 from ...task import Example, Part, Signature, Task
 from .common import NON_CONTIGUOUS_ADVICE, _case, _spaced_normals
 
@@ -79,6 +80,7 @@ def _leaky(x, p):
 _U = np.array([[-0.35, 1.35, 0.75], [-0.55, 0.85, 0.05], [0.75, 0.05, 1.15]])
 _F_U = np.array([[0.413, 0.794, 0.679], [0.366, 0.701, 0.512], [0.679, 0.512, 0.76]])
 _SLIDE = (1e-3, 1e-3)   # the slides print three decimals
+_EXP_OVERFLOWS_IN_FLOAT32 = "results keep the input's dtype; in float32 exp overflows already above 88"
 
 relu = Task(
     "backprop", "relu", _call_x, _forward_oracle(_relu),
@@ -86,11 +88,9 @@ relu = Task(
         Part("basic", elementwise_cases(zeros=True), "",
              "relu(x) = max(0, x) element-wise: negative values become 0, the rest pass "
              "unchanged; keep the shape"),
-        Part("non-contiguous", elementwise_cases(layout=True), "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", elementwise_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype: np.maximum(x, 0) keeps it, np.maximum(x, 0.0) too; "
-             "do not build the result with np.zeros(x.shape) (float64)", is_float32),
+        non_contiguous_part(elementwise_cases, NON_CONTIGUOUS_ADVICE),
+        float32_part(elementwise_cases, "results keep the input's dtype: np.maximum(x, 0) keeps it, "
+                     "np.maximum(x, 0.0) too; do not build the result with np.zeros(x.shape) (float64)"),
     ),
     examples=(
         Example(Case({"x": np.array([-2.0, 0.0, 3.0])}), [np.array([0.0, 0.0, 3.0])],
@@ -106,13 +106,9 @@ relu_backward = Task(
              "dx has the shape of x"),
         Part("kinks", elementwise_cases(backward=True, zeros=True), "some x are exactly 0",
              "at the kink x == 0 PyTorch uses relu'(0) = 0: the mask is x > 0, not x >= 0", _has_zero),
-        Part("non-contiguous", elementwise_cases(layout=True, backward=True),
-             "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", elementwise_cases(dtype=FLOAT32, backward=True),
-             "the inputs are float32",
-             "results keep the input's dtype: multiply dout by a boolean mask or use "
-             "np.where(x > 0, dout, 0)", is_float32),
+        non_contiguous_part(elementwise_cases, NON_CONTIGUOUS_ADVICE, backward=True),
+        float32_part(elementwise_cases, "results keep the input's dtype: multiply dout by a boolean "
+                     "mask or use np.where(x > 0, dout, 0)", backward=True),
     ),
     examples=(
         Example(Case({"dout": np.array([1.0, 2.0, 3.0]), "x": np.array([-1.0, 0.0, 2.0])}),
@@ -131,11 +127,9 @@ sigmoid = Task(
              "exp(-x) overflows for large negative x and exp(x) / (1 + exp(x)) gives inf/inf = "
              "nan for large positive x: with e = exp(-|x|) (never above 1) use 1 / (1 + e) for "
              "x >= 0 and e / (1 + e) for x < 0", _large),
-        Part("non-contiguous", elementwise_cases(layout=True), "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", elementwise_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype; in float32 exp overflows already above 88, so the "
-             "stable form (exp(-|x|)) matters even more", is_float32),
+        non_contiguous_part(elementwise_cases, NON_CONTIGUOUS_ADVICE),
+        float32_part(elementwise_cases, f"{_EXP_OVERFLOWS_IN_FLOAT32}, so the stable form "
+                     f"(exp(-|x|)) matters even more"),
     ),
     examples=(
         Example(Case({"x": _U}), [_F_U],
@@ -154,12 +148,8 @@ sigmoid_backward = Task(
              "compute s with a stable sigmoid (e = exp(-|x|)); the local gradient e / (1 + e)^2 "
              "or s * (1 - s) is then finite and tends to 0 in both tails; exp(-x) / "
              "(1 + exp(-x))^2 gives inf/inf = nan", _large),
-        Part("non-contiguous", elementwise_cases(layout=True, backward=True),
-             "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", elementwise_cases(dtype=FLOAT32, backward=True),
-             "the inputs are float32",
-             "results keep the input's dtype; in float32 exp overflows already above 88", is_float32),
+        non_contiguous_part(elementwise_cases, NON_CONTIGUOUS_ADVICE, backward=True),
+        float32_part(elementwise_cases, _EXP_OVERFLOWS_IN_FLOAT32, backward=True),
     ),
     examples=(
         Example(Case({"dout": np.ones((3, 3)), "x": _U}), [{(0, 0): 0.2425}],
@@ -177,11 +167,8 @@ tanh_backward = Task(
              "|x| is large (up to 50, a few near 1000)",
              "use np.tanh (bounded by 1): (exp(x) - exp(-x)) / (exp(x) + exp(-x)) gives "
              "inf/inf = nan above 710; 1 - tanh(x)^2 is then 0, as it should be", _large),
-        Part("non-contiguous", elementwise_cases(layout=True, backward=True),
-             "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", elementwise_cases(dtype=FLOAT32, backward=True), "the inputs are float32",
-             "results keep the input's dtype", is_float32),
+        non_contiguous_part(elementwise_cases, NON_CONTIGUOUS_ADVICE, backward=True),
+        float32_part(elementwise_cases, "results keep the input's dtype", backward=True),
     ),
     examples=(
         Example(Case({"dout": np.array([2.0]), "x": np.array([0.0])}), [np.array([2.0])],
@@ -197,11 +184,9 @@ leaky_relu = Task(
         Part("slope", elementwise_cases(zeros=True, slope=True), "a slope is given",
              "multiply the negative values by the `slope` argument, not by a fixed 0.01 (the "
              "lecture's max(0.1x, x) has slope 0.1)", has("slope")),
-        Part("non-contiguous", elementwise_cases(layout=True), "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", elementwise_cases(dtype=FLOAT32),
-             "the inputs are float32",
-             "results keep the input's dtype: np.where(x > 0, x, slope * x) keeps it", is_float32),
+        non_contiguous_part(elementwise_cases, NON_CONTIGUOUS_ADVICE),
+        float32_part(elementwise_cases, "results keep the input's dtype: np.where(x > 0, x, slope * x) "
+                     "keeps it"),
     ),
     examples=(
         Example(Case({"x": np.array([-2.0, 0.0, 3.0])}, {"slope": 0.1}),
@@ -219,12 +204,9 @@ leaky_relu_backward = Task(
              "at the kink x == 0 PyTorch uses the slope: the mask is x > 0, not x >= 0", _has_zero),
         Part("slope", elementwise_cases(backward=True, slope=True), "a slope is given",
              "scale dout by the `slope` argument where x <= 0, not by a fixed 0.01", has("slope")),
-        Part("non-contiguous", elementwise_cases(layout=True, backward=True),
-             "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", elementwise_cases(dtype=FLOAT32, backward=True),
-             "the inputs are float32",
-             "results keep the input's dtype: np.where(x > 0, dout, slope * dout) keeps it", is_float32),
+        non_contiguous_part(elementwise_cases, NON_CONTIGUOUS_ADVICE, backward=True),
+        float32_part(elementwise_cases, "results keep the input's dtype: np.where(x > 0, dout, "
+                     "slope * dout) keeps it", backward=True),
     ),
     examples=(
         Example(Case({"dout": np.array([1.0, 1.0, 1.0]), "x": np.array([-1.0, 0.0, 2.0])},

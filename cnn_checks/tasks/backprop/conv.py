@@ -6,18 +6,15 @@ from hypothesis import strategies as st
 
 from ...cases import Case, as_tuple
 from ...oracle import vjp
+from ...parts import WINDOWS_NON_CONTIGUOUS_ADVICE, channels_part, float32_part, non_contiguous_part
 from ...strategies import (
-    FLOAT32,
     FLOAT64,
     any_above,
     count,
     has,
-    is_float32,
-    is_non_contiguous,
     layout_for,
     nonsquare_kernel,
     seeds,
-    several,
     side,
     sizes,
 )
@@ -110,22 +107,16 @@ conv2d_backward = Task(
         Part("dilation", conv_backward_cases(dilation=True), "dilation > 1",
              "kernel tap (k, l) reads input row i*stride + k*dilation (not i*stride + k): use "
              "the same positions for dx and dw as the forward pass does", has("dilation", any_above(1))),
-        Part("channels", conv_backward_cases(channels=True), "batch or channel sizes exceed 1",
-             "dx[n, c] sums over output channels o of dout[n, o] * w[o, c]; dw[o, c] and db[o] "
-             "sum over the batch; keep the shapes of x and w", several),
+        channels_part(conv_backward_cases, "dx[n, c] sums over output channels o of dout[n, o] * "
+                      "w[o, c]; dw[o, c] and db[o] sum over the batch; keep the shapes of x and w"),
         Part("combined", conv_backward_cases(stride=True, padding=True, dilation=True,
                                              channels=True, nonsquare=True),
              "stride, padding, dilation, channels and a non-square kernel are combined",
              "position of tap (k, l) for output (i, j): padded row i*sh + k*dh, column "
              "j*sw + l*dw; accumulate into a padded dx, crop at the end"),
-        Part("non-contiguous", conv_backward_cases(layout=True),
-             "the inputs are non-contiguous arrays",
-             "do not assume C-contiguous memory (as_strided with hand-made strides, x.data, "
-             "in-place reshapes): index and slice the arrays, or np.ascontiguousarray them first",
-             is_non_contiguous),
-        Part("float32", conv_backward_cases(dtype=FLOAT32),
-             "the inputs are float32",
-             "results keep the input's dtype: allocate dx, dw with dtype=x.dtype", is_float32),
+        non_contiguous_part(conv_backward_cases, WINDOWS_NON_CONTIGUOUS_ADVICE),
+        float32_part(conv_backward_cases, "results keep the input's dtype: allocate dx, dw with "
+                     "dtype=x.dtype"),
     ),
     examples=(
         Example(Case({"dout": np.ones((1, 1, 2, 2)), "x": np.array(_LEC4_X, float)[None, None],

@@ -5,7 +5,8 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ...oracle import tensors, to_numpy, vjp
-from ...strategies import FLOAT32, FLOAT64, is_float32, is_non_contiguous, layout_for, seeds, sizes
+from ...parts import float32_part, non_contiguous_part
+from ...strategies import FLOAT64, layout_for, seeds, sizes
 from ...task import Part, Signature, Task
 from .common import NON_CONTIGUOUS_ADVICE, _case, rows_above_one
 
@@ -52,10 +53,8 @@ linear = Task(
         Part("batch", linear_cases(batch=True), "the batch has more than one row",
              "each row of x is one sample: x @ w handles them all, and b is added to every row "
              "(broadcasting)", rows_above_one("x")),
-        Part("non-contiguous", linear_cases(layout=True), "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", linear_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype", is_float32),
+        non_contiguous_part(linear_cases, NON_CONTIGUOUS_ADVICE),
+        float32_part(linear_cases, "results keep the input's dtype"),
     ),
 )
 
@@ -70,11 +69,8 @@ linear_backward = Task(
              "every sample uses the same w and b, so dw = x.T @ dout and db = dout.sum(axis=0) "
              "add up the contributions of all N rows (not their mean, not the first row)",
              rows_above_one("x")),
-        Part("non-contiguous", linear_cases(layout=True, backward=True),
-             "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", linear_cases(dtype=FLOAT32, backward=True),
-             "the inputs are float32", "results keep the input's dtype", is_float32),
+        non_contiguous_part(linear_cases, NON_CONTIGUOUS_ADVICE, backward=True),
+        float32_part(linear_cases, "results keep the input's dtype", backward=True),
     ),
 )
 

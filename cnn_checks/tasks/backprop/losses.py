@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from ...cases import Case
 from ...oracle import vjp
-from ...strategies import FLOAT32, FLOAT64, has, is_float32, is_non_contiguous, layout_for, seeds, sizes
+from ...parts import float32_part, non_contiguous_part
+from ...strategies import FLOAT64, has, layout_for, seeds, sizes
 from ...task import Example, Part, Signature, Task
 from .common import NON_CONTIGUOUS_ADVICE, _case, rows_above_one
 
@@ -67,12 +68,9 @@ cross_entropy_backward = Task(
              "N > 1, large logits and either kind of target are combined",
              "(softmax(z) - t) / N with a stable softmax and t the one-hot matrix or the given "
              "probabilities"),
-        Part("non-contiguous", ce_cases(layout=True), "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", ce_cases(dtype=FLOAT32),
-             "the inputs are float32",
-             "results keep the dtype of logits (the integer target must not turn them into "
-             "float64: np.eye(K)[target] is float64, cast it)", is_float32),
+        non_contiguous_part(ce_cases, NON_CONTIGUOUS_ADVICE),
+        float32_part(ce_cases, "results keep the dtype of logits (the integer target must not turn "
+                     "them into float64: np.eye(K)[target] is float64, cast it)"),
     ),
     examples=(
         Example(Case({"logits": np.array([[0.0, 0.0]]), "target": np.array([1])}),

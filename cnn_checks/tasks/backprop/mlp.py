@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from ...cases import Case
 from ...oracle import tensors, to_numpy, vjp
-from ...strategies import FLOAT32, FLOAT64, is_float32, is_non_contiguous, layout_for, seeds, sizes
+from ...parts import float32_part, non_contiguous_part
+from ...strategies import FLOAT64, layout_for, seeds, sizes
 from ...task import Example, Part, Signature, Task
 from .common import NON_CONTIGUOUS_ADVICE, _case, _spaced_normals, rows_above_one
 
@@ -68,10 +69,8 @@ mlp_forward = Task(
         Part("batch", mlp_cases(batch=True), "N > 1",
              "each row of X is one sample: the matrix products handle all rows at once, and "
              "b1, b2 broadcast over the rows", rows_above_one("X")),
-        Part("non-contiguous", mlp_cases(layout=True), "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", mlp_cases(dtype=FLOAT32), "the inputs are float32",
-             "results keep the input's dtype", is_float32),
+        non_contiguous_part(mlp_cases, NON_CONTIGUOUS_ADVICE),
+        float32_part(mlp_cases, "results keep the input's dtype"),
     ),
     examples=(
         Example(_NET_CASE,
@@ -94,10 +93,8 @@ mlp_backward = Task(
         Part("batch", mlp_cases(batch=True, targets=True), "N > 1",
              "the loss sums over the samples (no mean): db1 and db2 sum dZ1 and dZ2 over the "
              "rows, keeping shapes (1, 2) and (1, 1) (keepdims=True)", rows_above_one("X")),
-        Part("non-contiguous", mlp_cases(layout=True, targets=True), "the inputs are non-contiguous arrays",
-             NON_CONTIGUOUS_ADVICE, is_non_contiguous),
-        Part("float32", mlp_cases(dtype=FLOAT32, targets=True),
-             "the inputs are float32", "results keep the input's dtype", is_float32),
+        non_contiguous_part(mlp_cases, NON_CONTIGUOUS_ADVICE, targets=True),
+        float32_part(mlp_cases, "results keep the input's dtype", targets=True),
     ),
     examples=(
         Example(_NET_BACK_CASE,

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from ...cases import Case, snippet_arrays
 from ...oracle import tensors, to_numpy, torch_precise
-from ...strategies import FLOAT64, has, is_non_contiguous, layout_for, seeds
+from ...parts import non_contiguous_part
+from ...strategies import FLOAT64, has, layout_for, seeds
 from ...task import Example, Part, Task
 from .common import _case
 
@@ -107,11 +108,10 @@ numerical_gradient = Task(
         Part("step", numgrad_cases(step=True), "the step h is given",
              "use the `h` argument in both the shift and the division by 2h, not a fixed 1e-6",
              has("h")),
-        Part("non-contiguous", numgrad_cases(shapes=True, layout=True),
-             "x is a non-contiguous array with more than one axis",
-             "perturb a C-contiguous copy (np.array(x, dtype=float, order='C')): with other "
-             "layouts reshape(-1) is a copy, and shifting the copy leaves x unchanged",
-             is_non_contiguous),
+        non_contiguous_part(numgrad_cases, "perturb a C-contiguous copy (np.array(x, dtype=float, "
+                            "order='C')): with other layouts reshape(-1) is a copy, and shifting the "
+                            "copy leaves x unchanged",
+                            condition="x is a non-contiguous array with more than one axis", shapes=True),
     ),
     examples=(
         Example(Case({"x": np.array([1.0, 2.0, 3.0]), "a": np.zeros(3), "b": np.ones(3)}),

@@ -6,18 +6,15 @@ from hypothesis import strategies as st
 
 from ...cases import Case, as_tuple
 from ...oracle import vjp
+from ...parts import WINDOWS_NON_CONTIGUOUS_ADVICE, channels_part, float32_part, non_contiguous_part
 from ...strategies import (
-    FLOAT32,
     FLOAT64,
     any_above,
     as_pair,
     count,
     has,
-    is_float32,
-    is_non_contiguous,
     layout_for,
     seeds,
-    several,
     side,
     sizes,
 )
@@ -137,20 +134,14 @@ def _pool_parts(kind: str, accumulate: str, route: str, pad: str) -> tuple[Part,
              "use kernel_size[0] and stride[0] for rows, kernel_size[1] and stride[1] for "
              "columns", _rectangular),
         Part("padding", cases(padding=True), "padding > 0", pad, has("padding", any_above(0))),
-        Part("channels", cases(channels=True), "batch or channel sizes exceed 1",
-             f"{kind} pooling works on each image and channel separately: keep the N and C axes", several),
+        channels_part(cases, f"{kind} pooling works on each image and channel separately: keep the N "
+                      f"and C axes"),
         Part("combined", cases(stride="any", rectangular=True, padding=True, channels=True),
              "pair kernel and stride, padding and channels are combined (windows may overlap)",
              "window (i, j) covers padded rows i*stride_h .. i*stride_h + KH - 1 and columns "
              "j*stride_w .. j*stride_w + KW - 1; accumulate into a padded dx and crop it"),
-        Part("non-contiguous", cases(layout=True),
-             "the inputs are non-contiguous arrays",
-             "do not assume C-contiguous memory (as_strided with hand-made strides, x.data, "
-             "in-place reshapes): index and slice the arrays, or np.ascontiguousarray them first",
-             is_non_contiguous),
-        Part("float32", cases(dtype=FLOAT32),
-             "the inputs are float32", "results keep the input's dtype: allocate dx with "
-             "dtype=x.dtype", is_float32),
+        non_contiguous_part(cases, WINDOWS_NON_CONTIGUOUS_ADVICE),
+        float32_part(cases, "results keep the input's dtype: allocate dx with dtype=x.dtype"),
     )
 
 
