@@ -1,11 +1,15 @@
 """Shared building blocks of the backprop tasks."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from hypothesis import strategies as st
 
 from ...cases import Case
+from ...parts import CaseStrategy, float32_part, non_contiguous_part
 from ...strategies import param
+from ...task import Part
 
 NON_CONTIGUOUS = st.sampled_from(("strided", "fortran"))
 
@@ -32,6 +36,19 @@ NON_CONTIGUOUS_ADVICE = ("do not assume C-contiguous memory (as_strided with han
                          "np.ascontiguousarray them first")
 
 
-def rows_above_one(name: str):
-    """Feature: array `name` has more than one row (a batch)."""
-    return lambda case: case.arrays[name].shape[0] > 1
+def batch_part(cases: CaseStrategy, rows_of: str, condition: str, advice: str, **flags: Any) -> Part:
+    """The part with a batch of samples: cases(batch=True, **flags), whose
+    array `rows_of` has more than one row."""
+    return Part("batch", cases(batch=True, **flags), condition, advice,
+                lambda case: case.arrays[rows_of].shape[0] > 1)
+
+
+def batched_parts(cases: CaseStrategy, rows_of: str, batch_condition: str, *, basic: str, batch: str,
+                  **flags: Any) -> tuple[Part, ...]:
+    """The parts of a layer or network that takes a batch of samples: basic
+    (one sample), batch (see batch_part), non-contiguous and float32 inputs.
+    `flags` select the task's cases (backward=True, targets=True)."""
+    return (Part("basic", cases(**flags), "", basic),
+            batch_part(cases, rows_of, batch_condition, batch, **flags),
+            non_contiguous_part(cases, NON_CONTIGUOUS_ADVICE, **flags),
+            float32_part(cases, "results keep the input's dtype", **flags))

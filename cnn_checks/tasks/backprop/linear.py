@@ -5,10 +5,9 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ...oracle import tensors, to_numpy, vjp
-from ...parts import float32_part, non_contiguous_part
 from ...strategies import FLOAT64, layout_for, seeds, sizes
-from ...task import Part, Signature, Task
-from .common import NON_CONTIGUOUS_ADVICE, _case, rows_above_one
+from ...task import Signature, Task
+from .common import _case, batched_parts
 
 
 @st.composite
@@ -29,6 +28,8 @@ def linear_cases(draw, *, dtype=FLOAT64, backward=False, batch=False, layout=Fal
     return _case(arrays, {}, layout_for(draw, layout), dtype)
 
 
+_SEVERAL_ROWS = "the batch has more than one row"
+
 _call_linear = Signature(("x", "w", "b"))
 
 
@@ -47,31 +48,22 @@ def _oracle_linear_backward(arrays, p, device):
 
 linear = Task(
     "backprop", "linear", _call_linear, _oracle_linear,
-    parts=(
-        Part("basic", linear_cases(), "",
-             "out = x @ w + b with w of shape (D_in, D_out): out has shape (N, D_out)"),
-        Part("batch", linear_cases(batch=True), "the batch has more than one row",
-             "each row of x is one sample: x @ w handles them all, and b is added to every row "
-             "(broadcasting)", rows_above_one("x")),
-        non_contiguous_part(linear_cases, NON_CONTIGUOUS_ADVICE),
-        float32_part(linear_cases, "results keep the input's dtype"),
-    ),
+    parts=batched_parts(
+        linear_cases, "x", _SEVERAL_ROWS,
+        basic="out = x @ w + b with w of shape (D_in, D_out): out has shape (N, D_out)",
+        batch="each row of x is one sample: x @ w handles them all, and b is added to every row "
+              "(broadcasting)"),
 )
 
 linear_backward = Task(
     "backprop", "linear_backward", _call_linear_backward, _oracle_linear_backward,
     outputs=("dx", "dw", "db"),
-    parts=(
-        Part("basic", linear_cases(backward=True), "",
-             "dx = dout @ w.T (N, D_in), dw = x.T @ dout (D_in, D_out), db = dout summed over "
-             "the batch axis (D_out,)"),
-        Part("batch", linear_cases(backward=True, batch=True), "the batch has more than one row",
-             "every sample uses the same w and b, so dw = x.T @ dout and db = dout.sum(axis=0) "
-             "add up the contributions of all N rows (not their mean, not the first row)",
-             rows_above_one("x")),
-        non_contiguous_part(linear_cases, NON_CONTIGUOUS_ADVICE, backward=True),
-        float32_part(linear_cases, "results keep the input's dtype", backward=True),
-    ),
+    parts=batched_parts(
+        linear_cases, "x", _SEVERAL_ROWS, backward=True,
+        basic="dx = dout @ w.T (N, D_in), dw = x.T @ dout (D_in, D_out), db = dout summed over the "
+              "batch axis (D_out,)",
+        batch="every sample uses the same w and b, so dw = x.T @ dout and db = dout.sum(axis=0) add "
+              "up the contributions of all N rows (not their mean, not the first row)"),
 )
 
 

@@ -9,7 +9,7 @@ from ...oracle import vjp
 from ...parts import float32_part, non_contiguous_part
 from ...strategies import FLOAT64, has, layout_for, seeds, sizes
 from ...task import Example, Part, Signature, Task
-from .common import NON_CONTIGUOUS_ADVICE, _case, rows_above_one
+from .common import NON_CONTIGUOUS_ADVICE, _case, batch_part
 
 
 @st.composite
@@ -55,9 +55,9 @@ cross_entropy_backward = Task(
     parts=(
         Part("basic", ce_cases(), "",
              "dlogits = softmax(logits) - onehot(target): subtract 1 at the true class"),
-        Part("batch", ce_cases(batch=True), "N > 1",
-             "the loss is the mean over the batch, so every row of the gradient is divided by "
-             "N: (softmax - onehot) / N", rows_above_one("logits")),
+        batch_part(ce_cases, "logits", "N > 1",
+                   "the loss is the mean over the batch, so every row of the gradient is divided "
+                   "by N: (softmax - onehot) / N"),
         Part("probabilities", ce_cases(probs=True), "target holds probabilities (N, K)",
              "with a probability target t the gradient is softmax(logits) - t (rows of t sum to "
              "1): use t in place of the one-hot matrix", has("target", lambda t: t.ndim == 2)),

@@ -6,10 +6,9 @@ from hypothesis import strategies as st
 
 from ...cases import Case
 from ...oracle import tensors, to_numpy, vjp
-from ...parts import float32_part, non_contiguous_part
 from ...strategies import FLOAT64, layout_for, seeds, sizes
-from ...task import Example, Part, Signature, Task
-from .common import NON_CONTIGUOUS_ADVICE, _case, _spaced_normals, rows_above_one
+from ...task import Example, Signature, Task
+from .common import _case, _spaced_normals, batched_parts
 
 
 @st.composite
@@ -62,16 +61,12 @@ _NET_BACK_CASE = Case({"X": _DATA[:, :2], "y": _DATA[:, 2:], **_NET})
 
 mlp_forward = Task(
     "backprop", "mlp_forward", _call_mlp_forward, _oracle_mlp_forward,
-    parts=(
-        Part("basic", mlp_cases(), "",
-             "Z1 = X @ W1 + b1, A1 = relu(Z1), A2 = A1 @ W2 + b2: the output is linear (no "
-             "ReLU after the last layer); A2 has shape (N, 1)"),
-        Part("batch", mlp_cases(batch=True), "N > 1",
-             "each row of X is one sample: the matrix products handle all rows at once, and "
-             "b1, b2 broadcast over the rows", rows_above_one("X")),
-        non_contiguous_part(mlp_cases, NON_CONTIGUOUS_ADVICE),
-        float32_part(mlp_cases, "results keep the input's dtype"),
-    ),
+    parts=batched_parts(
+        mlp_cases, "X", "N > 1",
+        basic="Z1 = X @ W1 + b1, A1 = relu(Z1), A2 = A1 @ W2 + b2: the output is linear (no ReLU "
+              "after the last layer); A2 has shape (N, 1)",
+        batch="each row of X is one sample: the matrix products handle all rows at once, and b1, "
+              "b2 broadcast over the rows"),
     examples=(
         Example(_NET_CASE,
                 [np.array([[163.5], [165.5], [166.5], [167.3], [166.5], [168.0], [169.2],
@@ -85,17 +80,13 @@ mlp_forward = Task(
 mlp_backward = Task(
     "backprop", "mlp_backward", _call_mlp_backward, _oracle_mlp_backward,
     outputs=("[dW1]", "[db1]", "[dW2]", "[db2]"),
-    parts=(
-        Part("basic", mlp_cases(targets=True), "",
-             "dA2 = 2 (A2 - y) (the derivative of (A2 - y)^2: do not forget the 2), dW2 = A1.T @ "
-             "dZ2, dA1 = dZ2 @ W2.T, dZ1 = dA1 * (Z1 > 0), dW1 = X.T @ dZ1; return a dict with "
-             "keys dW1, db1, dW2, db2 shaped like W1, b1, W2, b2"),
-        Part("batch", mlp_cases(batch=True, targets=True), "N > 1",
-             "the loss sums over the samples (no mean): db1 and db2 sum dZ1 and dZ2 over the "
-             "rows, keeping shapes (1, 2) and (1, 1) (keepdims=True)", rows_above_one("X")),
-        non_contiguous_part(mlp_cases, NON_CONTIGUOUS_ADVICE, targets=True),
-        float32_part(mlp_cases, "results keep the input's dtype", targets=True),
-    ),
+    parts=batched_parts(
+        mlp_cases, "X", "N > 1", targets=True,
+        basic="dA2 = 2 (A2 - y) (the derivative of (A2 - y)^2: do not forget the 2), dW2 = A1.T @ "
+              "dZ2, dA1 = dZ2 @ W2.T, dZ1 = dA1 * (Z1 > 0), dW1 = X.T @ dZ1; return a dict with "
+              "keys dW1, db1, dW2, db2 shaped like W1, b1, W2, b2",
+        batch="the loss sums over the samples (no mean): db1 and db2 sum dZ1 and dZ2 over the rows, "
+              "keeping shapes (1, 2) and (1, 1) (keepdims=True)"),
     examples=(
         Example(_NET_BACK_CASE,
                 [np.array([[2420.0, -4500.0], [-1265.8, -11770.0]]), np.array([[-12.0, -150.0]]),
