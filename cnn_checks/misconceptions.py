@@ -483,6 +483,12 @@ def _optimizer(kind: str, **mistakes):
     return compute
 
 
+def _optimizer_mistakes(kind: str, **named: str) -> tuple[Misconception, ...]:
+    """The misconceptions of optimizer `kind`: one per mistake flag of
+    _optimizer, named by its text (`named`: flag=text, in order)."""
+    return tuple(Misconception(text, _optimizer(kind, **{flag: True})) for flag, text in named.items())
+
+
 M = Misconception
 
 MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
@@ -586,32 +592,21 @@ MISCONCEPTIONS: dict[str, tuple[Misconception, ...]] = {
         M("the mean squared error (divided by N) instead of the sum", _mlp_mean),
         M("the factor 2 of d(A2 - y)^2 left out", _scaled(lambda c: 0.5)),
     ),
-    "optim.SGD": (
-        M("momentum in the dampened form buf = momentum * buf + (1 - momentum) * g",
-          _optimizer("SGD", dampened=True)),
-        M("Nesterov with the buffer from before this step's update", _optimizer("SGD", nesterov_old=True)),
-        M("weight decay added after the momentum buffer instead of to the gradient",
-          _optimizer("SGD", wd_after=True)),
-        M("the parameters are not updated in place (rebound to new arrays)",
-          _optimizer("SGD", no_update=True)),
-    ),
-    "optim.Adagrad": (
-        M("eps inside the square root: sqrt(r + eps) instead of sqrt(r) + eps",
-          _optimizer("Adagrad", eps_inside=True)),
-    ),
-    "optim.RMSprop": (
-        M("eps inside the square root: sqrt(v + eps) instead of sqrt(v) + eps",
-          _optimizer("RMSprop", eps_inside=True)),
-        M("averaging the running sum of squared gradients instead of the current square",
-          _optimizer("RMSprop", running_sum=True)),
-    ),
-    "optim.Adam": (
-        M("eps inside the square root: sqrt(v_hat + eps) instead of sqrt(v_hat) + eps",
-          _optimizer("Adam", eps_inside=True)),
-        M("Adam without bias correction (m / (sqrt(v) + eps))", _optimizer("Adam", no_bias_correction=True)),
-        M("Adam's step counter t starting at 0 (the first correction divides by 1 - b1**0 = 0)",
-          _optimizer("Adam", t_from_zero=True)),
-    ),
+    "optim.SGD": _optimizer_mistakes(
+        "SGD",
+        dampened="momentum in the dampened form buf = momentum * buf + (1 - momentum) * g",
+        nesterov_old="Nesterov with the buffer from before this step's update",
+        wd_after="weight decay added after the momentum buffer instead of to the gradient",
+        no_update="the parameters are not updated in place (rebound to new arrays)"),
+    "optim.Adagrad": _optimizer_mistakes(
+        "Adagrad", eps_inside="eps inside the square root: sqrt(r + eps) instead of sqrt(r) + eps"),
+    "optim.RMSprop": _optimizer_mistakes(
+        "RMSprop", eps_inside="eps inside the square root: sqrt(v + eps) instead of sqrt(v) + eps",
+        running_sum="averaging the running sum of squared gradients instead of the current square"),
+    "optim.Adam": _optimizer_mistakes(
+        "Adam", eps_inside="eps inside the square root: sqrt(v_hat + eps) instead of sqrt(v_hat) + eps",
+        no_bias_correction="Adam without bias correction (m / (sqrt(v) + eps))",
+        t_from_zero="Adam's step counter t starting at 0 (the first correction divides by 1 - b1**0 = 0)"),
     "optim.annealed_lr": (
         M("floor division alpha // (eps + t)",
           lambda task, c: [c.params["alpha"] // (c.params["eps"] + c.params["t"])]),

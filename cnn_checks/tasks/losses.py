@@ -62,11 +62,6 @@ def _oracle(name):
     return oracle
 
 
-_STABLE = ("subtract the maximum along the axis before exp(): softmax(z) = softmax(z - max z), "
-           "and exp(z - max z) <= 1 never overflows")
-
-_REDUCE_ALONG_AXIS = "do not assume C-contiguous memory: use NumPy's reductions along the axis"
-
 _P = np.array([0.66, 0.24, 0.10])        # lecture 004's predicted probabilities
 
 
@@ -74,22 +69,34 @@ def _z(*rows) -> Case:
     return Case({"z": np.array(rows, dtype=float)})
 
 
-softmax = Task(
-    "losses", "softmax", SOFTMAX_CALL, _oracle("softmax"),
-    parts=(
-        Part("basic", softmax_cases(), "",
-             "softmax(z)_j = exp(z_j) / sum_l exp(z_l) along the last axis (the default "
-             "axis=-1): every row of the result is positive and sums to 1"),
-        Part("axis", softmax_cases(axis=True), "an explicit axis is given (1-D to 4-D inputs, "
-                                               "negative axes too)",
-             "reduce along `axis` with keepdims=True (np.max(z, axis=axis, keepdims=True), "
-             "np.sum(..., axis=axis, keepdims=True)) so that broadcasting lines up for any axis",
-             has("axis")),
-        Part("large", softmax_cases(large=True), "|z| is large (up to 1e4)", _STABLE, _large("z")),
-        non_contiguous_part(softmax_cases, _REDUCE_ALONG_AXIS),
-        float32_part(softmax_cases, "results keep the input's dtype: do not force float64 "
-                     "(np.float64(...), dtype=float) anywhere"),
-    ),
+def _softmax_task(function: str, *, basic: str, axis: str, large: str, float32: str,
+                  examples: tuple[Example, ...]) -> Task:
+    """softmax or log_softmax, against torch's function of that name: the
+    same parts for both, each with the advice for this function."""
+    return Task(
+        "losses", function, SOFTMAX_CALL, _oracle(function),
+        parts=(
+            Part("basic", softmax_cases(), "", basic),
+            Part("axis", softmax_cases(axis=True),
+                 "an explicit axis is given (1-D to 4-D inputs, negative axes too)", axis, has("axis")),
+            Part("large", softmax_cases(large=True), "|z| is large (up to 1e4)", large, _large("z")),
+            non_contiguous_part(softmax_cases, "do not assume C-contiguous memory: use NumPy's "
+                                "reductions along the axis"),
+            float32_part(softmax_cases, float32),
+        ),
+        examples=examples)
+
+
+softmax = _softmax_task(
+    "softmax",
+    basic="softmax(z)_j = exp(z_j) / sum_l exp(z_l) along the last axis (the default axis=-1): "
+          "every row of the result is positive and sums to 1",
+    axis="reduce along `axis` with keepdims=True (np.max(z, axis=axis, keepdims=True), "
+         "np.sum(..., axis=axis, keepdims=True)) so that broadcasting lines up for any axis",
+    large="subtract the maximum along the axis before exp(): softmax(z) = softmax(z - max z), "
+          "and exp(z - max z) <= 1 never overflows",
+    float32="results keep the input's dtype: do not force float64 (np.float64(...), dtype=float) "
+            "anywhere",
     examples=(
         Example(Case({"z": np.log(_P)[None]}), [_P[None]],
                 "lecture 004: scores z = ln [0.66, 0.24, 0.10] give back the probabilities "
@@ -102,22 +109,13 @@ softmax = Task(
     ),
 )
 
-log_softmax = Task(
-    "losses", "log_softmax", SOFTMAX_CALL, _oracle("log_softmax"),
-    parts=(
-        Part("basic", softmax_cases(), "",
-             "log_softmax(z)_j = z_j - log(sum_l exp(z_l)) along the last axis (the default "
-             "axis=-1)"),
-        Part("axis", softmax_cases(axis=True), "an explicit axis is given (1-D to 4-D inputs, "
-                                               "negative axes too)",
-             "reduce along `axis` with keepdims=True so that broadcasting lines up for any axis",
-             has("axis")),
-        Part("large", softmax_cases(large=True), "|z| is large (up to 1e4)",
-             "compute z - m - log(sum(exp(z - m))) with m = max z (the log-sum-exp trick); "
-             "log(softmax(z)) gives log(0) = -inf when a probability underflows", _large("z")),
-        non_contiguous_part(softmax_cases, _REDUCE_ALONG_AXIS),
-        float32_part(softmax_cases, "results keep the input's dtype: do not force float64 anywhere"),
-    ),
+log_softmax = _softmax_task(
+    "log_softmax",
+    basic="log_softmax(z)_j = z_j - log(sum_l exp(z_l)) along the last axis (the default axis=-1)",
+    axis="reduce along `axis` with keepdims=True so that broadcasting lines up for any axis",
+    large="compute z - m - log(sum(exp(z - m))) with m = max z (the log-sum-exp trick); "
+          "log(softmax(z)) gives log(0) = -inf when a probability underflows",
+    float32="results keep the input's dtype: do not force float64 anywhere",
     examples=(
         Example(Case({"z": np.log(_P)[None]}), [np.array([[-0.4155, -1.4271, -2.3026]])],
                 "lecture 004: ln [0.66, 0.24, 0.10] = [-0.4155, -1.4271, -2.3026] (the slide's "

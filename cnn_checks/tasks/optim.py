@@ -117,11 +117,6 @@ epsilons = _rounded(0.001, 0.5)
 _STATE_LIKE_P = "create the state with np.zeros_like(p)"
 
 
-def _basic_part(rule: str) -> Part:
-    """An optimizer's basic part: its update `rule` with PyTorch's defaults, in place."""
-    return Part("basic", optim_cases(), "", f"{rule}; {IN_PLACE}")
-
-
 def _hyper_part(name: str, values: st.SearchStrategy, condition: str, advice: str,
                 **also: st.SearchStrategy) -> Part:
     """The part that passes hyper-parameter `name`, drawn from `values`
@@ -130,21 +125,8 @@ def _hyper_part(name: str, values: st.SearchStrategy, condition: str, advice: st
 
 
 def _lr_part() -> Part:
-    """Every optimizer's part with a given learning rate."""
+    """The part with a given learning rate, of every optimizer but SGD (whose advice says more)."""
     return _hyper_part("lr", lrs, "lr is given", "use the given lr")
-
-
-def _non_contiguous_part() -> Part:
-    """Every optimizer's part with non-contiguous parameters and gradients."""
-    return non_contiguous_part(
-        optim_cases, _advice("update with p -= ... or p[...] = ..., which work for any memory layout; "
-                             "never rebuild p from p.data or a flattened copy"),
-        condition="the parameters and gradients are non-contiguous arrays")
-
-
-def _float32_part(advice: str) -> Part:
-    """Every optimizer's part with float32 parameters and gradients."""
-    return float32_part(optim_cases, _advice(f"float32 parameters stay float32: {advice}"))
 
 
 def _eps_part(advice: str) -> Part:
@@ -157,28 +139,45 @@ def _weight_decay_part(advice: str) -> Part:
     return _hyper_part("weight_decay", decays, "weight_decay > 0", advice)
 
 
-SGD = Task(
-    "optim", "SGD", _call_optim, _oracle_optim("SGD"), mutable=OUTPUTS, outputs=OUTPUTS,
-    parts=(
-        _basic_part("p -= lr * g with PyTorch's defaults (SGD(params): lr=0.001, momentum=0, "
-                    "weight_decay=0, nesterov=False)"),
-        _hyper_part("lr", lrs, "lr is given", "p -= lr * g with the given lr"),
-        _hyper_part("momentum", momenta, "momentum > 0",
-                    "buf = momentum * buf + g (buf starts at 0, one buffer per parameter, "
-                    "no (1 - momentum) factor on g), then p -= lr * buf"),
-        _hyper_part("nesterov", st.just(True), "nesterov=True",
-                    "Nesterov: buf = momentum * buf + g as usual, then step along "
-                    "g + momentum * buf: p -= lr * (g + momentum * buf)", momentum=momenta),
-        _weight_decay_part("weight decay is added to the gradient first, g = g + weight_decay * p "
-                           "(a new array: never modify the gradients handed to step), and the rest "
-                           "uses that g, momentum buffer included"),
-        Part("combined", optim_cases(lr=lrs, momentum=momenta, weight_decay=decays),
-             "lr, momentum and weight_decay are combined",
-             _advice("g = g + weight_decay * p first, then buf = momentum * buf + g, then "
-                     "p -= lr * buf")),
-        _non_contiguous_part(),
-        _float32_part("in-place updates keep the dtype; create buffers with np.zeros_like(p)"),
-    ),
+def _optimizer_task(name: str, rule: str, *parts: Part, float32: str,
+                    examples: tuple[Example, ...]) -> Task:
+    """The task of optimizer class `name`, against torch.optim's class of
+    that name: the basic part (its update `rule` with PyTorch's defaults),
+    its own `parts`, then the parts with non-contiguous and with float32
+    parameters and gradients (`float32`: the advice after "float32
+    parameters stay float32: ")."""
+    return Task(
+        "optim", name, _call_optim, _oracle_optim(name), mutable=OUTPUTS, outputs=OUTPUTS,
+        parts=(
+            Part("basic", optim_cases(), "", f"{rule}; {IN_PLACE}"),
+            *parts,
+            non_contiguous_part(
+                optim_cases, _advice("update with p -= ... or p[...] = ..., which work for any memory "
+                                     "layout; never rebuild p from p.data or a flattened copy"),
+                condition="the parameters and gradients are non-contiguous arrays"),
+            float32_part(optim_cases, _advice(f"float32 parameters stay float32: {float32}")),
+        ),
+        examples=examples)
+
+
+SGD = _optimizer_task(
+    "SGD", "p -= lr * g with PyTorch's defaults (SGD(params): lr=0.001, momentum=0, weight_decay=0, "
+           "nesterov=False)",
+    _hyper_part("lr", lrs, "lr is given", "p -= lr * g with the given lr"),
+    _hyper_part("momentum", momenta, "momentum > 0",
+                "buf = momentum * buf + g (buf starts at 0, one buffer per parameter, "
+                "no (1 - momentum) factor on g), then p -= lr * buf"),
+    _hyper_part("nesterov", st.just(True), "nesterov=True",
+                "Nesterov: buf = momentum * buf + g as usual, then step along "
+                "g + momentum * buf: p -= lr * (g + momentum * buf)", momentum=momenta),
+    _weight_decay_part("weight decay is added to the gradient first, g = g + weight_decay * p "
+                       "(a new array: never modify the gradients handed to step), and the rest "
+                       "uses that g, momentum buffer included"),
+    Part("combined", optim_cases(lr=lrs, momentum=momenta, weight_decay=decays),
+         "lr, momentum and weight_decay are combined",
+         _advice("g = g + weight_decay * p first, then buf = momentum * buf + g, then "
+                 "p -= lr * buf")),
+    float32="in-place updates keep the dtype; create buffers with np.zeros_like(p)",
     examples=(
         Example(_optim_case([[0.5, -0.2], [0.1, 0.4]], [0.3],
                             [([[1.0, -2.0], [0.5, 0.0]], [2.0])], lr=0.01),
@@ -191,19 +190,15 @@ SGD = Task(
     ),
 )
 
-Adagrad = Task(
-    "optim", "Adagrad", _call_optim, _oracle_optim("Adagrad"), mutable=OUTPUTS, outputs=OUTPUTS,
-    parts=(
-        _basic_part("r += g * g (r starts at 0); p -= lr * g / (sqrt(r) + eps) with PyTorch's "
-                    "defaults lr=0.01, eps=1e-10"),
-        _lr_part(),
-        _eps_part("eps is added after the square root: sqrt(r) + eps, not sqrt(r + eps) "
-                  "(lecture 000 puts it inside; PyTorch and lecture 004 outside)"),
-        _weight_decay_part("add weight_decay * p to the gradient first, and accumulate the square "
-                           "of that sum"),
-        _non_contiguous_part(),
-        _float32_part(_STATE_LIKE_P),
-    ),
+Adagrad = _optimizer_task(
+    "Adagrad", "r += g * g (r starts at 0); p -= lr * g / (sqrt(r) + eps) with PyTorch's defaults "
+               "lr=0.01, eps=1e-10",
+    _lr_part(),
+    _eps_part("eps is added after the square root: sqrt(r) + eps, not sqrt(r + eps) "
+              "(lecture 000 puts it inside; PyTorch and lecture 004 outside)"),
+    _weight_decay_part("add weight_decay * p to the gradient first, and accumulate the square "
+                       "of that sum"),
+    float32=_STATE_LIKE_P,
     examples=(
         Example(_optim_case([1.0, -1.0], [0.5], [([3.0, -4.0], [2.0]), ([4.0, 3.0], [0.0])],
                             lr=0.1, eps=0.0),
@@ -213,25 +208,21 @@ Adagrad = Task(
     ),
 )
 
-RMSprop = Task(
-    "optim", "RMSprop", _call_optim, _oracle_optim("RMSprop"), mutable=OUTPUTS, outputs=OUTPUTS,
-    parts=(
-        _basic_part("v = alpha * v + (1 - alpha) * g * g (v starts at 0); p -= lr * g / "
-                    "(sqrt(v) + eps) with PyTorch's defaults lr=0.01, alpha=0.99, eps=1e-8"),
-        _lr_part(),
-        _hyper_part("alpha", _rounded(0.5, 0.999), "alpha is given",
-                    "alpha weighs the old average: v = alpha * v + (1 - alpha) * g * g, an "
-                    "average of the squared gradients, not of their running sum"),
-        _eps_part("eps is added after the square root: sqrt(v) + eps, not sqrt(v + eps) "
-                  "(the lectures put it inside)"),
-        _hyper_part("momentum", momenta, "momentum > 0",
-                    "with momentum: buf = momentum * buf + g / (sqrt(v) + eps) (buf starts at "
-                    "0), then p -= lr * buf"),
-        _weight_decay_part("add weight_decay * p to the gradient first, and average the square of "
-                           "that sum"),
-        _non_contiguous_part(),
-        _float32_part(_STATE_LIKE_P),
-    ),
+RMSprop = _optimizer_task(
+    "RMSprop", "v = alpha * v + (1 - alpha) * g * g (v starts at 0); p -= lr * g / (sqrt(v) + eps) "
+               "with PyTorch's defaults lr=0.01, alpha=0.99, eps=1e-8",
+    _lr_part(),
+    _hyper_part("alpha", _rounded(0.5, 0.999), "alpha is given",
+                "alpha weighs the old average: v = alpha * v + (1 - alpha) * g * g, an "
+                "average of the squared gradients, not of their running sum"),
+    _eps_part("eps is added after the square root: sqrt(v) + eps, not sqrt(v + eps) "
+              "(the lectures put it inside)"),
+    _hyper_part("momentum", momenta, "momentum > 0",
+                "with momentum: buf = momentum * buf + g / (sqrt(v) + eps) (buf starts at "
+                "0), then p -= lr * buf"),
+    _weight_decay_part("add weight_decay * p to the gradient first, and average the square of "
+                       "that sum"),
+    float32=_STATE_LIKE_P,
     examples=(
         Example(_optim_case([1.0, -1.0], [0.5], [([2.0, -0.5], [1.0])], lr=0.01, alpha=0.99, eps=0.0),
                 [np.array([0.9, -0.9]), np.array([0.4])],
@@ -240,23 +231,19 @@ RMSprop = Task(
     ),
 )
 
-Adam = Task(
-    "optim", "Adam", _call_optim, _oracle_optim("Adam"), mutable=OUTPUTS, outputs=OUTPUTS,
-    parts=(
-        _basic_part("t += 1 (t starts at 0, so the first step has t = 1); m = b1 m + (1-b1) g; "
-                    "v = b2 v + (1-b2) g^2; p -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) "
-                    "+ eps), with PyTorch's defaults lr=0.001, betas=(0.9, 0.999), eps=1e-8"),
-        _lr_part(),
-        _hyper_part("betas", st.tuples(_rounded(0.5, 0.95), _rounded(0.9, 0.9999)), "betas is given",
-                    "betas = (b1, b2): b1 for the gradient average m, b2 for the squared-"
-                    "gradient average v, and both bias corrections use the power t"),
-        _eps_part("eps is added after the square root of the bias-corrected v: "
-                  "sqrt(v / (1 - b2**t)) + eps, not sqrt(v + eps)"),
-        _weight_decay_part("Adam's weight_decay adds weight_decay * p to the gradient before m and v "
-                           "(L2 regularization, not AdamW's decoupled decay)"),
-        _non_contiguous_part(),
-        _float32_part("create m and v with np.zeros_like(p)"),
-    ),
+Adam = _optimizer_task(
+    "Adam", "t += 1 (t starts at 0, so the first step has t = 1); m = b1 m + (1-b1) g; "
+            "v = b2 v + (1-b2) g^2; p -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) "
+            "+ eps), with PyTorch's defaults lr=0.001, betas=(0.9, 0.999), eps=1e-8",
+    _lr_part(),
+    _hyper_part("betas", st.tuples(_rounded(0.5, 0.95), _rounded(0.9, 0.9999)), "betas is given",
+                "betas = (b1, b2): b1 for the gradient average m, b2 for the squared-"
+                "gradient average v, and both bias corrections use the power t"),
+    _eps_part("eps is added after the square root of the bias-corrected v: "
+              "sqrt(v / (1 - b2**t)) + eps, not sqrt(v + eps)"),
+    _weight_decay_part("Adam's weight_decay adds weight_decay * p to the gradient before m and v "
+                       "(L2 regularization, not AdamW's decoupled decay)"),
+    float32="create m and v with np.zeros_like(p)",
     examples=(
         Example(_optim_case([1.0, -1.0], [0.5], [([2.0, -0.5], [1e-3])], lr=0.1, eps=0.0),
                 [np.array([0.9, -0.9]), np.array([0.4])],
@@ -269,6 +256,7 @@ Adam = Task(
                 "1 - 0.999^2 (the power t = 2 that lecture 004 leaves out)"),
     ),
 )
+
 
 
 # --------------------------------------------------------------------------

@@ -133,8 +133,23 @@ def _pool_parts(kind: str) -> tuple[Part, ...]:
     )
 
 
-def _image(rows, **params) -> Case:
-    return Case({"x": np.array(rows, float)[None, None]}, params)
+def _pool_task(kind: str, *examples: Example) -> Task:
+    """pooling.<kind>_pool2d, against PyTorch, with the parts every windowed pooling has."""
+    return Task("pooling", f"{kind}_pool2d", POOL_CALL, _torch_pool(kind), parts=_pool_parts(kind),
+                examples=examples)
+
+
+def _worked_example(rows, pooled, source: str, **params) -> Example:
+    """A lecture's worked example: the one-channel image `rows`, pooled with
+    2x2 windows (and `params`), gives the map `pooled`."""
+    return Example(Case({"x": np.array(rows, float)[None, None]}, {"kernel_size": 2, **params}),
+                   [np.array([[pooled]])], source)
+
+
+def _lecture003_pooled_as(word: str, pooled) -> Example:
+    """Lecture 003's 4x4 map, which the slide max-pools, pooled the `word` way instead."""
+    return _worked_example(_L003, pooled, f"lecture 003's 4x4 map (the slide max-pools it) with 2x2 "
+                                          f"{word} pooling at stride 2", stride=2)
 
 
 def _random_image(shape, seed) -> np.ndarray:
@@ -145,45 +160,30 @@ _L000 = [[1, 2], [3, 4]]
 _L003 = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
 _L004 = [[0.413, 0.794, 0.679], [0.366, 0.701, 0.512], [0.679, 0.512, 0.76]]
 
-max_pool2d = Task(
-    "pooling", "max_pool2d", POOL_CALL, _torch_pool("max"), parts=_pool_parts("max"),
-    examples=(
-        Example(_image(_L000, kernel_size=2), [np.array([[[[4.0]]]])],
-                "lecture 000: max pooling of the 2x2 region [1, 2; 3, 4] selects 4"),
-        Example(_image(_L003, kernel_size=2, stride=2), [np.array([[[[6.0, 8.0], [3.0, 4.0]]]])],
-                "lecture 003: max pool with 2x2 filters and stride 2 gives [[6, 8], [3, 4]]"),
-        Example(_image(_L004, kernel_size=2, stride=2), [np.array([[[[0.794]]]])],
-                "lecture 004, Example 1: 2x2 max pooling at stride 2 of the 3x3 sigmoid map "
-                "gives 0.794 (the last row and column are dropped)"),
-        Example(Case({"x": _random_image((1, 2, 26, 26), 4)}, {"kernel_size": 2}), [{}],
-                "lecture 001/004: the MNIST convnet pools 26x26 feature maps to 13x13"),
-        Example(Case({"x": _random_image((1, 2, 11, 11), 1)}, {"kernel_size": 2}), [{}],
-                "lecture 001: the MNIST convnet pools 11x11 feature maps to 5x5 (the odd last "
-                "row and column are dropped)"),
-    ),
+max_pool2d = _pool_task(
+    "max",
+    _worked_example(_L000, [[4.0]], "lecture 000: max pooling of the 2x2 region [1, 2; 3, 4] selects 4"),
+    _worked_example(_L003, [[6.0, 8.0], [3.0, 4.0]],
+                    "lecture 003: max pool with 2x2 filters and stride 2 gives [[6, 8], [3, 4]]", stride=2),
+    _worked_example(_L004, [[0.794]], "lecture 004, Example 1: 2x2 max pooling at stride 2 of the 3x3 "
+                    "sigmoid map gives 0.794 (the last row and column are dropped)", stride=2),
+    Example(Case({"x": _random_image((1, 2, 26, 26), 4)}, {"kernel_size": 2}), [{}],
+            "lecture 001/004: the MNIST convnet pools 26x26 feature maps to 13x13"),
+    Example(Case({"x": _random_image((1, 2, 11, 11), 1)}, {"kernel_size": 2}), [{}],
+            "lecture 001: the MNIST convnet pools 11x11 feature maps to 5x5 (the odd last "
+            "row and column are dropped)"),
 )
 
-avg_pool2d = Task(
-    "pooling", "avg_pool2d", POOL_CALL, _torch_pool("avg"), parts=_pool_parts("avg"),
-    examples=(
-        Example(_image(_L000, kernel_size=2), [np.array([[[[2.5]]]])],
-                "lecture 000: average pooling of [1, 2; 3, 4] is (1+2+3+4)/4 = 2.5"),
-        Example(_image(_L003, kernel_size=2, stride=2),
-                [np.array([[[[3.25, 5.25], [2.0, 2.0]]]])],
-                "lecture 003's 4x4 map (the slide max-pools it) with 2x2 average pooling "
-                "at stride 2"),
-    ),
+avg_pool2d = _pool_task(
+    "avg",
+    _worked_example(_L000, [[2.5]], "lecture 000: average pooling of [1, 2; 3, 4] is (1+2+3+4)/4 = 2.5"),
+    _lecture003_pooled_as("average", [[3.25, 5.25], [2.0, 2.0]]),
 )
 
-min_pool2d = Task(
-    "pooling", "min_pool2d", POOL_CALL, _torch_pool("min"), parts=_pool_parts("min"),
-    examples=(
-        Example(_image(_L000, kernel_size=2), [np.array([[[[1.0]]]])],
-                "lecture 000: min pooling of [1, 2; 3, 4] selects 1"),
-        Example(_image(_L003, kernel_size=2, stride=2), [np.array([[[[1.0, 2.0], [1.0, 0.0]]]])],
-                "lecture 003's 4x4 map (the slide max-pools it) with 2x2 min pooling "
-                "at stride 2"),
-    ),
+min_pool2d = _pool_task(
+    "min",
+    _worked_example(_L000, [[1.0]], "lecture 000: min pooling of [1, 2; 3, 4] selects 1"),
+    _lecture003_pooled_as("min", [[1.0, 2.0], [1.0, 0.0]]),
 )
 
 

@@ -117,9 +117,17 @@ def _pool_oracle(name):
     return oracle
 
 
-def _pool_parts(kind: str, accumulate: str, route: str, pad: str) -> tuple[Part, ...]:
+
+def _pool_backward_task(pooling: str, kind: str, *, route: str, accumulate: str, pad: str,
+                        examples: tuple[Example, ...]) -> Task:
+    """The backward pass of `pooling` ("max_pool2d"), against autograd
+    through PyTorch's function of that name. Its parts are the same for
+    every `kind` of pooling ("max", "average"); three pieces of advice
+    differ: where a window's dout goes (`route`, the basic part), what
+    overlapping windows do (`accumulate`) and what padding counts as
+    (`pad`)."""
     cases = pool_backward_cases
-    return (
+    parts = (
         Part("basic", cases(), "", route),
         Part("default stride", cases(stride="default"), "stride is not given",
              "stride=None means stride = kernel_size (PyTorch's default)",
@@ -143,20 +151,20 @@ def _pool_parts(kind: str, accumulate: str, route: str, pad: str) -> tuple[Part,
         non_contiguous_part(cases, WINDOWS_NON_CONTIGUOUS_ADVICE),
         float32_part(cases, "results keep the input's dtype: allocate dx with dtype=x.dtype"),
     )
+    return Task("backprop", f"{pooling}_backward", _call_pool_backward, _pool_oracle(pooling),
+                parts=parts, examples=examples)
 
 
 _F_U_IMAGE = _F_U[None, None]
 
-max_pool2d_backward = Task(
-    "backprop", "max_pool2d_backward", _call_pool_backward, _pool_oracle("max_pool2d"),
-    parts=_pool_parts(
-        "max",
-        accumulate="an input can win several overlapping windows: add each window's dout to "
-                   "its winner (dx[...] += dout), do not overwrite (dx[...] = dout)",
-        route="dx is 0 except at each window's maximum, which receives that window's dout "
-              "(the max passes its gradient to the winner only)",
-        pad="padding counts as -inf (it never wins): find the maximum over the real inputs of "
-            "each window, or pad with -inf and crop dx afterwards"),
+max_pool2d_backward = _pool_backward_task(
+    "max_pool2d", "max",
+    route="dx is 0 except at each window's maximum, which receives that window's dout "
+          "(the max passes its gradient to the winner only)",
+    accumulate="an input can win several overlapping windows: add each window's dout to "
+               "its winner (dx[...] += dout), do not overwrite (dx[...] = dout)",
+    pad="padding counts as -inf (it never wins): find the maximum over the real inputs of "
+        "each window, or pad with -inf and crop dx afterwards",
     examples=(
         Example(Case({"dout": np.ones((1, 1, 1, 1)), "x": _F_U_IMAGE},
                      {"kernel_size": 2, "stride": 2}),
@@ -166,15 +174,13 @@ max_pool2d_backward = Task(
     ),
 )
 
-avg_pool2d_backward = Task(
-    "backprop", "avg_pool2d_backward", _call_pool_backward, _pool_oracle("avg_pool2d"),
-    parts=_pool_parts(
-        "average",
-        accumulate="an input in several overlapping windows gets a share from each: add "
-                   "dout / (KH*KW) (dx[...] += ...), do not overwrite",
-        route="every input of window (i, j) receives dout[i, j] / (KH*KW)",
-        pad="padding counts as zeros and stays in the divisor: every window divides by "
-            "KH*KW; the shares that fall on padding are dropped (crop a padded dx)"),
+avg_pool2d_backward = _pool_backward_task(
+    "avg_pool2d", "average",
+    route="every input of window (i, j) receives dout[i, j] / (KH*KW)",
+    accumulate="an input in several overlapping windows gets a share from each: add "
+               "dout / (KH*KW) (dx[...] += ...), do not overwrite",
+    pad="padding counts as zeros and stays in the divisor: every window divides by "
+        "KH*KW; the shares that fall on padding are dropped (crop a padded dx)",
     examples=(
         Example(Case({"dout": np.ones((1, 1, 1, 1)), "x": np.array([[[[1.0, 2.0], [3.0, 4.0]]]])},
                      {"kernel_size": 2}),
@@ -183,5 +189,3 @@ avg_pool2d_backward = Task(
                 "input receives 1/4 of the gradient"),
     ),
 )
-
-
