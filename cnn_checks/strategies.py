@@ -130,7 +130,9 @@ def param(v):
     return list(v) if isinstance(v, tuple) else v
 
 
-def make_case(seed: int, dtype, shapes: dict, params: dict, layout: str = "contiguous",
-              scale: float = 1.0, kind: str = "normal") -> Case:
-    arrays = rng_arrays(seed, dtype, shapes, scale=scale, kind=kind)
-    return Case(arrays, {k: param(v) for k, v in params.items()}, layout)
+def make_case(draw, dtype, shapes: dict, params: dict, layout: bool = False) -> Case:
+    """A case of random arrays of `shapes` (values from a drawn seed) and the
+    hyper-parameters `params`, C-contiguous unless `layout` (a part about
+    memory layout): the seed is drawn first, then the layout."""
+    arrays = rng_arrays(draw(seeds), dtype, shapes)
+    return Case(arrays, {k: param(v) for k, v in params.items()}, layout_for(draw, layout))

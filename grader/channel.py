@@ -90,17 +90,25 @@ class Child:
             os.close(f)
         return self._output_flood() or self._memory() or (answer, out_arrays)
 
+    def _call_request(self, header: dict, timeout: float, inputs: dict):
+        """A request that runs the student's function: its answer, or a
+        Failed when the request failed or the call left a process running."""
+        answer = self.request(header, None, timeout, inputs)
+        if isinstance(answer, Failed):
+            return answer
+        stray = self.strays()
+        if stray:
+            return self._stray(f"({len(stray)} extra)")
+        return answer
+
     def call(self, case: Case) -> Returned | Failed:
         """check_part's `run`: one case through the child."""
         header = {"op": "call", "params": jsonable(dict(case.params)), "layout": case.layout,
                   "names": list(case.arrays)}
-        answer = self.request(header, None, self.limits.call_seconds, _laid_out(case))
+        answer = self._call_request(header, self.limits.call_seconds, _laid_out(case))
         if isinstance(answer, Failed):
             return answer
         header, arrays = answer
-        stray = self.strays()
-        if stray:
-            return self._stray(f"({len(stray)} extra)")
         if header.get("status") == "failed":
             return failed_from(header)
         return returned_from(header, arrays)
@@ -115,14 +123,11 @@ class Child:
             inputs.update({f"{i}:{name}": a for name, a in _laid_out(case).items()})
         # A hang in a batch costs a few call limits, not one per case: the
         # caller then retries case by case, where each call gets its limit.
-        answer = self.request({"op": "batch", "cases": specs}, None,
-                              self.limits.call_seconds * min(3, max(1, len(cases))), inputs)
+        answer = self._call_request({"op": "batch", "cases": specs},
+                                    self.limits.call_seconds * min(3, max(1, len(cases))), inputs)
         if isinstance(answer, Failed):
             return answer
         header, out = answer
-        stray = self.strays()
-        if stray:
-            return self._stray(f"({len(stray)} extra)")
         return batch_from(header, out, len(cases))
 
     # -- what the task is doing ---------------------------------------------

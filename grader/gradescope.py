@@ -175,10 +175,9 @@ def cmd_gradescope(args) -> int:
 
 def register(sub, common):
     """Add the `gradescope` subcommand to the grader's parser."""
+    from .options import add_build_arguments
     p = sub.add_parser("gradescope", help="build a Gradescope autograder zip")
-    p.add_argument("out", help="the zip to write (OUT.zip)")
-    p.add_argument("--project", type=Path, default=None,
-                   help="the exercise project (default: the one this grader belongs to)")
+    add_build_arguments(p, "the zip to write (OUT.zip)", "the exercise project")
     p.add_argument("--timeout", type=int, default=540,
                    help="seconds before run_autograder stops the grader (default 540; keep it "
                         "below the assignment's Gradescope timeout)")

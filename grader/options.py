@@ -23,6 +23,15 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tasks", nargs="*", help="only these tasks or modules (e.g. conv optim.Adam)")
 
 
+def add_build_arguments(parser: argparse.ArgumentParser, out_help: str, project_help: str) -> None:
+    """OUT and --project, of a command that builds something from the
+    exercise project (release, gradescope); `project_help` says which
+    project, and the default (the one this grader belongs to) is added."""
+    parser.add_argument("out", help=out_help)
+    parser.add_argument("--project", type=Path, default=None,
+                        help=f"{project_help} (default: the one this grader belongs to)")
+
+
 def select_tasks(selectors: list[str] | None) -> list[str] | None:
     """The tasks named by --tasks: a task ("conv.conv2d") or a module
     ("conv"). None when no selector is given (every task); a UsageError,

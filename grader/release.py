@@ -237,9 +237,8 @@ def cmd_release(args) -> int:
 
 def register(sub, common):
     """Add the `release` subcommand to the grader's parser."""
+    from .options import add_build_arguments
     p = sub.add_parser("release", help="write the students' repository (stubs, public tests, README)")
-    p.add_argument("out", help="folder to write (new or empty)")
-    p.add_argument("--project", type=Path, default=None,
-                   help="the exercise project to release (default: the one this grader belongs to)")
+    add_build_arguments(p, "folder to write (new or empty)", "the exercise project to release")
     p.add_argument("--force", action="store_true", help="replace OUT if it is not empty")
     p.set_defaults(func=cmd_release)

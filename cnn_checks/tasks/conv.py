@@ -16,10 +16,8 @@ from ..strategies import (
     count,
     distinct_pair,
     has,
-    layout_for,
     make_case,
     nonsquare_kernel,
-    seeds,
     side,
     sizes,
 )
@@ -130,7 +128,7 @@ def conv_cases(draw, *, dtype=FLOAT64, nonsquare=False, stride=False, padding=Fa
         shapes["b"] = (c_out,)
     params = {"stride": (sh, sw) if pairs else sh, "padding": pad,
               "dilation": (dh, dw_) if pairs else dh}
-    return make_case(draw(seeds), dtype, shapes, params, layout_for(draw, layout))
+    return make_case(draw, dtype, shapes, params, layout)
 
 
 def _combined(**flags):

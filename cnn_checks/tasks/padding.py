@@ -7,16 +7,7 @@ from hypothesis import strategies as st
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy
 from ..parts import float32_part, non_contiguous_part
-from ..strategies import (
-    FLOAT64,
-    count,
-    has,
-    layout_for,
-    make_case,
-    seeds,
-    side,
-    sizes,
-)
+from ..strategies import FLOAT64, count, has, make_case, side, sizes
 from ..task import Example, Part, Signature, Task
 
 MODES = ("constant", "reflect", "replicate")
@@ -68,7 +59,7 @@ def pad_cases(draw, *, dtype=FLOAT64, form="int", mode=None, value=False, layout
         params["mode"] = mode
     if value:
         params["value"] = draw(st.sampled_from([1.0, -1.0, 2.5, -0.75, 7.0]))
-    return make_case(draw(seeds), dtype, {"x": (n, c, H, W)}, params, layout_for(draw, layout))
+    return make_case(draw, dtype, {"x": (n, c, H, W)}, params, layout)
 
 
 def _form(n: int):

@@ -7,18 +7,7 @@ from hypothesis import strategies as st
 from ..cases import Case, as_tuple
 from ..oracle import tensors, to_numpy
 from ..parts import channels_part, float32_part, non_contiguous_part
-from ..strategies import (
-    FLOAT64,
-    as_pair,
-    count,
-    distinct_pair,
-    has,
-    layout_for,
-    make_case,
-    seeds,
-    side,
-    sizes,
-)
+from ..strategies import FLOAT64, as_pair, count, distinct_pair, has, make_case, side, sizes
 from ..task import Example, Part, Signature, Task
 
 # --------------------------------------------------------------------------
@@ -69,7 +58,7 @@ def pool_cases(draw, *, dtype=FLOAT64, stride=False, padding=False, nonsquare=Fa
         c = 2
     H = side(draw, max(1, kh - 2 * ph), size)
     W = side(draw, max(1, kw - 2 * pw), size)
-    return make_case(draw(seeds), dtype, {"x": (n, c, H, W)}, params, layout_for(draw, layout))
+    return make_case(draw, dtype, {"x": (n, c, H, W)}, params, layout)
 
 
 def _nonsquare(case: Case) -> bool:
@@ -198,7 +187,7 @@ def global_cases(draw, *, dtype=FLOAT64, channels=False, layout=False):
     if channels and n == c == 1:
         c = 2
     H, W = side(draw, 1, size, 7), side(draw, 1, size, 7)
-    return make_case(draw(seeds), dtype, {"x": (n, c, H, W)}, {}, layout_for(draw, layout))
+    return make_case(draw, dtype, {"x": (n, c, H, W)}, {}, layout)
 
 
 def _oracle_global(arrays, p, device):
