@@ -117,7 +117,6 @@ def _pool_oracle(name):
     return oracle
 
 
-
 def _pool_backward_task(pooling: str, kind: str, *, route: str, accumulate: str, pad: str,
                         examples: tuple[Example, ...]) -> Task:
     """The backward pass of `pooling` ("max_pool2d"), against autograd
