@@ -29,6 +29,7 @@ check names the line to fix.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
@@ -545,12 +546,21 @@ def parse_sources(sources: Mapping[str, str]) -> dict[str, _Module]:
     a file with a syntax error is skipped (the grader reports it elsewhere)."""
     modules = {}
     for filename, source in sources.items():
-        try:
-            tree = ast.parse(source, filename=filename)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue  # the module cannot be imported either; reported elsewhere
-        modules[Path(filename).stem] = _Module(Path(filename).stem, Path(filename).name, tree, source)
+        module = _parsed(filename, source)
+        if module is not None:
+            modules[module.name] = module
     return modules
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(filename: str, source: str) -> _Module | None:
+    """One file, parsed once however many tasks of its submission are
+    checked (the analysis only reads a _Module)."""
+    try:
+        tree = ast.parse(source, filename=filename)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the module cannot be imported either; reported elsewhere
+    return _Module(Path(filename).stem, Path(filename).name, tree, source)
 
 
 def violations_for_task(sources: Mapping[str, str], module: str, function: str,

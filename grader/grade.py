@@ -38,6 +38,7 @@ from . import measured
 from .case_cache import expected_for
 from .compare import OracleAnswers, ReferenceAnswers, answers_for, judge_batch
 from .records import Settings, TaskReport
+from .runtime import runtime_for_grading
 from .sandbox import Child, Sandbox
 
 __all__ = ["Settings", "TaskReport", "grade_submission", "grade_task"]
@@ -87,7 +88,8 @@ def grade_task(task_name: str, submission: Path, settings: Settings,
         return TaskReport(task_name, results, points, "", 0.0, time.perf_counter() - start)
     limits = settings.limits_for(task_name)
     own = sandbox is None or limits != settings.limits  # a task with limits of its own: its own sandbox
-    box = Sandbox(submission, limits, settings.use_bwrap) if own or sandbox is None else sandbox
+    box = Sandbox(submission, limits, settings.use_bwrap, runtime_for_grading()) \
+        if own or sandbox is None else sandbox
     children = Children(box, task, forbidden, limits.task_seconds)
     try:
         results = _grade_parts(task, children, answers_for(task), settings)
@@ -218,7 +220,6 @@ def grade_submission(submission: Path, settings: Settings) -> list[TaskReport]:
     each with one sandbox that forks a fresh child per task. Raises
     cnn_checks.implementations.LayoutError, with a message for the student,
     when the folder holds no module files."""
-    from .runtime import runtime_for_grading
     submission = Path(submission).resolve()
     check_layout(submission)
     names = [t for t in settings.tasks if t in TASKS]

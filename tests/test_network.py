@@ -236,3 +236,20 @@ def test_grader_gives_the_reference_full_marks_and_reports_speed(tmp_path):
     speed = tests["network.train: speed"]
     assert speed["max_score"] == 0 and "conv.conv2d:" in speed["output"] \
         and "backprop.conv2d_backward:" in speed["output"]
+
+
+def test_digits_are_scikit_learns_without_importing_it():
+    """The grader reads scikit-learn's digits file itself (importing
+    scikit-learn takes seconds); the result is load_digits' own data."""
+    code = ("import sys; from cnn_checks.digits import load_images; X, y = load_images(); "
+            "print(X.shape, y.shape, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["(1797,", "1,", "8,", "8)", "(1797,)", "False"]
+    from sklearn.datasets import load_digits
+
+    from cnn_checks.digits import load_images
+    digits = load_digits()
+    X, y = load_images()
+    assert X.dtype == np.float64 and y.dtype == np.int64
+    np.testing.assert_array_equal(X[:, 0], digits.images / 16.0)
+    np.testing.assert_array_equal(y, digits.target)
