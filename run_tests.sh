@@ -10,7 +10,7 @@
 #   ./run_tests.sh tests/unit        the unit tier
 set -euo pipefail
 cd "$(dirname "$0")"
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import torch, hypothesis, grader, ruff, mypy" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import torch, hypothesis, grader, ruff, mypy, xdist" 2>/dev/null; then
     ./install.sh --no-demo
 fi
 .venv/bin/python -m ruff check .

@@ -75,18 +75,16 @@ def cmd_grade(args) -> int:
 
 
 def cmd_prewarm(args) -> int:
-    """Draw every part's cases once and keep them in the case cache (the
-    Gradescope image runs this at build time, so no grading pays for it)."""
-    from cnn_checks.tasks import TASKS
-
+    """Draw every part's cases once and keep them, with the reference's
+    answers to them, in the case cache (the Gradescope image runs this at
+    build time, so no grading pays for either)."""
     from .case_cache import cache_dir
+    from .grade import prewarm
     settings = settings_from_args(args)
     start = time.perf_counter()
-    parts = [(TASKS[n], p) for n in settings.tasks for p in TASKS[n].parts]
-    for task, part in parts:
-        settings.cases(task, part)
-    print(f"grader prewarm: {len(parts)} parts, {settings.examples} examples each, cached in "
-          f"{cache_dir()} ({time.perf_counter() - start:.1f} s)")
+    parts = prewarm(settings)
+    print(f"grader prewarm: {parts} parts, {settings.examples} examples each, cases and expected "
+          f"answers cached in {cache_dir()} ({time.perf_counter() - start:.1f} s)")
     return 0
 
 
@@ -104,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(g)
     g.set_defaults(func=cmd_grade)
 
-    w = sub.add_parser("prewarm", help="draw and cache every part's cases (before grading)")
+    w = sub.add_parser("prewarm",
+                       help="draw and cache every part's cases and expected answers (before grading)")
     add_common_options(w)
     w.set_defaults(func=cmd_prewarm)
 

@@ -41,7 +41,7 @@ from .records import Settings, TaskReport
 from .runtime import runtime_for_grading
 from .sandbox import Child, Sandbox
 
-__all__ = ["Settings", "TaskReport", "grade_submission", "grade_task"]
+__all__ = ["Settings", "TaskReport", "grade_submission", "grade_task", "prewarm"]
 
 
 class Children:
@@ -191,6 +191,24 @@ def _grade_part(task: Task, part: Part, children: Children,
         return PartResult(task.name, part.name, False, 0, child.kind, child.message)
     return check_part(task, part, child.call, expected, max_examples=settings.examples,
                       seed_value=seed)
+
+
+def prewarm(settings: Settings) -> int:
+    """Draw every graded part's cases and store the reference's answers to
+    them (grader/case_cache.py), as the first grading would; the number of
+    parts. Parts judged from measured runs (fixed cases, the speed tier)
+    keep nothing: their verdicts are measured at each grading."""
+    parts = 0
+    for name in settings.tasks:
+        task = TASKS[name]
+        answers = answers_for(task)
+        for part in task.parts:
+            if part.grader_only or part.cases is not None:
+                continue
+            cases = settings.cases(task, part)
+            expected_for(task, part, settings.examples, cases, answers, settings.part_seed(task, part))
+            parts += 1
+    return parts
 
 
 _WORKER: dict = {}

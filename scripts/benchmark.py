@@ -30,7 +30,10 @@ The cost curve grades the reference at several numbers of examples per part
 (--curve, default 10,30,100,300), each with a warm cache (its cases are drawn
 first, untimed), and prints wall and inside time for each. Then `grader
 batch` grades K copies of the reference (default 4) and the script prints
-submissions per hour.
+submissions per hour: once with the whole rubric, and once with the tasks
+before the network capstone (every task but network.*, the rubric's
+settings), the set graded at BASELINE_PER_HOUR submissions per hour when
+each task still started a sandbox of its own; the ratio to it is printed.
 
 Last, the batch cost curve: `grader batch` on 1, 10 and 100 copies of the
 reference (--batch-sizes), each in a fresh output folder, with small
@@ -60,13 +63,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # ------------------------------------------------------------------ child: grade one submission
 
 def cache_state(settings) -> str:
-    """cold / warm / partial: are the cases of every graded part on disk?"""
+    """cold / warm / partial: are the cases and expected answers of every
+    part the grader caches (not the measured ones: grader.grade.prewarm) on disk?"""
     from cnn_checks.tasks import TASKS
     from grader import case_cache
     have = total = 0
     for name in settings.tasks:
         task = TASKS[name]
         for part in task.parts:
+            if part.grader_only or part.cases is not None:
+                continue
             seed = case_cache.seed_tag(settings.part_seed(task, part))
             key = f"{case_cache.source_hash()}-{seed}-{task.name}-{part.name}-{settings.examples}"
             total += 1
@@ -118,31 +124,14 @@ def run_measure(submission: Path, env: dict, examples: int | None) -> dict:
     return data
 
 
-def run_prewarm(env: dict, examples: int) -> None:
-    """Draw the cases and expected values for `examples` (untimed)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--prewarm", "--examples", str(examples)]
+def run_prewarm(env: dict, examples: int, tasks: list[str] | None = None) -> None:
+    """`grader prewarm`: the cases and expected answers for `examples` (untimed)."""
+    cmd = [sys.executable, "-m", "grader.cli", "prewarm", "--examples", str(examples)]
+    if tasks:
+        cmd += ["--tasks", *tasks]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"prewarming {examples} examples failed:\n{proc.stderr[-3000:]}")
-
-
-def prewarm(examples: int | None) -> dict:
-    """Every part's cases and the reference's expected values, into the cache."""
-    from cnn_checks.tasks import TASKS
-    from grader import case_cache
-    from grader.compare import ReferenceAnswers
-    from grader.records import Settings
-    from grader.rubric import Rubric
-    settings = Settings.from_rubric(Rubric.load(), examples=examples)
-    start = time.perf_counter()
-    for name in settings.tasks:
-        task = TASKS[name]
-        reference = ReferenceAnswers(task)
-        for part in task.parts:
-            seed = settings.part_seed(task, part)
-            cases = case_cache.cases_for(task, part, settings.examples, seed)
-            case_cache.expected_for(task, part, settings.examples, cases, reference, seed)
-    return {"seconds": time.perf_counter() - start}
 
 
 def targets(rows: list[tuple[str, dict]]) -> list[str]:
@@ -168,6 +157,10 @@ def ratio(wall: float, inside: float) -> str:
 
 
 # ------------------------------------------------------------------ the batch cost curve
+
+#: `grader batch` on the same 2-core machine when each task started a
+#: sandbox of its own (every task but network.*, rubric settings, warm cache)
+BASELINE_PER_HOUR = 445
 
 #: small settings, so that a batch of 100 fits in a few minutes on 2 CPUs
 CURVE_TASKS = ("padding", "conv")
@@ -238,11 +231,7 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-only", action="store_true",
                         help="only the batch cost curve (no single gradings, no K-copies batch)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
-    parser.add_argument("--prewarm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.prewarm:
-        print(json.dumps(prewarm(args.examples)))
-        return 0
     if args.measure:
         print(json.dumps(measure(args.measure, args.examples)))
         return 0
@@ -327,15 +316,25 @@ def main(argv=None) -> int:
         # The batch: K copies of the reference, then the cost curve.
         if args.copies > 0:
             k = args.copies
-            print(f"\ngrader batch: {k} copies of the reference, rubric settings, warm cache ...", flush=True)
+            from cnn_checks.tasks import TASKS
+            before_network = [name for name in TASKS if not name.startswith("network.")]
+            runs = [("the whole rubric", []), (f"the {len(before_network)} tasks before the network",
+                                               ["--tasks", *before_network])]
             extra = ["--examples", str(args.examples)] if args.examples else []
-            wall = run_batch(k, work / "batch", env, extra)
-            print(f"batch: {k} submissions in {wall:.1f} s = {k / wall * 3600:.0f} submissions per hour "
-                  f"({wall / k:.1f} s each)")
-            if warm:
-                print(f"batch per submission / single warm reference grading: "
-                      f"{wall / k / warm['wall']:.2f}x (single grading uses {warm['workers']} workers; "
-                      f"batch: 1 worker per submission, submissions in parallel)")
+            for label, tasks in runs:
+                print(f"\ngrader batch: {k} copies of the reference, {label}, rubric settings, "
+                      f"warm cache ...", flush=True)
+                wall = run_batch(k, work / f"batch-{len(tasks)}", env, extra + tasks)
+                rate = k / wall * 3600
+                print(f"batch: {k} submissions in {wall:.1f} s = {rate:.0f} submissions per hour "
+                      f"({wall / k:.1f} s each)")
+                if tasks:
+                    print(f"  vs {BASELINE_PER_HOUR} per hour when each task started its own sandbox: "
+                          f"{rate / BASELINE_PER_HOUR:.2f}x (target: at least 4x)")
+                elif warm:
+                    print(f"  batch per submission / single warm reference grading: "
+                          f"{wall / k / warm['wall']:.2f}x (single grading uses {warm['workers']} workers; "
+                          f"batch: 1 worker per submission, submissions in parallel)")
         batch_curve(args, env, work)
         print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     finally:

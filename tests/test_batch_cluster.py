@@ -20,11 +20,9 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not (SOLUTIONS / "conv.py").is_file(), reason="needs the reference solutions"),
 ]
-distributed = pytest.importorskip("distributed")
-
-
 @pytest.fixture(scope="module")
 def cluster():
+    import distributed  # imported here: collecting the fast tier never pays for it
     with distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True,
                                   dashboard_address=None, silence_logs=logging.ERROR) as c:
         yield c
@@ -56,6 +54,7 @@ def test_cluster_batch_same_scores_and_a_killed_worker_loses_nothing(tmp_path, c
     cmd = [sys.executable, "-m", "grader.cli", "batch", str(subs), "--out", str(out), *FAST,
            "--scheduler", cluster.scheduler_address]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    import distributed
     try:
         with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
             deadline = time.monotonic() + 120

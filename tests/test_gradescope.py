@@ -365,11 +365,12 @@ def test_real_image_build_and_three_uploads(tmp_path):
     cache = root / "grader-cache"
 
     def cache_files() -> list[str]:
-        """The drawn cases (the expensive part; the reference's expected
-        values are cached beside them at the first grading)."""
-        return sorted(p.name for p in cache.glob("*.cases"))
+        """The drawn cases and the reference's answers to them."""
+        return sorted(p.name for p in [*cache.glob("*.cases"), *cache.glob("*.expected")])
     cached = cache_files()
-    assert cached and "prewarm" in setup.stdout
+    assert "prewarm" in setup.stdout
+    drawn = [n for n in cached if n.endswith(".cases")]
+    assert drawn and len(cached) == 2 * len(drawn), "every drawn part has its expected answers"
     assert stat.S_IMODE(cache.stat().st_mode) & 0o077 == 0  # hidden cases, expected answers: private
     timings = {"setup.sh": build_seconds}
 
@@ -387,7 +388,7 @@ def test_real_image_build_and_three_uploads(tmp_path):
         results = json.loads((root / "results" / "results.json").read_text())
         check_gradescope_json(results)
         outcomes[kind] = results
-    # no grading drew a case: they all came from the image's cache
+    # no grading drew a case or computed an answer: they all came from the image's cache
     assert cache_files() == cached
     print("gradescope real path, seconds:", {k: round(v, 1) for k, v in timings.items()})
 

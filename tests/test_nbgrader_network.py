@@ -15,7 +15,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-nbgrader = pytest.importorskip("nbgrader")
 import nbformat  # noqa: E402
 
 from cnn_checks.tasks import MODULES  # noqa: E402

@@ -151,6 +151,7 @@ def test_training_structure_errors_are_named():
 # the demo and the notebooks
 
 
+@pytest.mark.slow  # a training run
 def test_demo_trains_and_saves_the_curves(tmp_path):
     out = tmp_path / "curves.png"
     proc = subprocess.run([sys.executable, "-m", "solutions.network", "--epochs", "2",

@@ -60,6 +60,7 @@ def test_conv2d_parts_vary_one_feature_each():
             part.name in ("pairs", "combined")), (part.name, kernels)
 
 
+@pytest.mark.slow  # draws the large cases of every part: seconds
 def test_some_cases_are_large():
     """Every image task draws cases with sides above 16 (up to 32) in most
     of its parts, and its channel parts some with more than 3 channels (up

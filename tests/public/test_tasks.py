@@ -19,8 +19,10 @@ from cnn_checks.tasks import TASKS
 PUBLIC_EXAMPLES = 10
 
 # grader_only parts (the network's speed tier) are timed against the hidden
-# reference by the grader alone
-PARTS = [pytest.param(task, part, id=f"{task.name}: {part.name}", marks=getattr(pytest.mark, task.marker))
+# reference by the grader alone; a part with fixed cases (a training run)
+# takes seconds, so it is marked slow (plain `pytest` still runs it)
+PARTS = [pytest.param(task, part, id=f"{task.name}: {part.name}",
+                      marks=[getattr(pytest.mark, task.marker)] + ([pytest.mark.slow] if part.cases else []))
          for task in TASKS.values() for part in task.parts if not part.grader_only]
 EXAMPLES = [pytest.param(task, ex, id=f"{task.name}: lecture example {i + 1}",
                          marks=getattr(pytest.mark, task.marker))
