@@ -8,6 +8,10 @@
 #   ./run_tests.sh                   everything (what CI runs)
 #   ./run_tests.sh -m "not slow"     the fast tier
 #   ./run_tests.sh tests/unit        the unit tier
+#
+# The tests run on two worker processes (pytest-xdist), each test file on
+# one of them (--dist loadfile: a file's module fixtures are built once);
+# add -n 0 to run them all in this process (for pdb, or -x).
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import torch, hypothesis, grader, ruff, mypy, xdist" 2>/dev/null; then
@@ -15,4 +19,4 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import torch, hypothesis,
 fi
 .venv/bin/python -m ruff check .
 .venv/bin/python -m mypy
-exec .venv/bin/python -m pytest -q -W ignore::UserWarning "$@"
+exec .venv/bin/python -m pytest -q -W ignore::UserWarning -n 2 --dist loadfile "$@"

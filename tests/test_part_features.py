@@ -15,15 +15,15 @@ from cnn_checks.execute import Failed
 from cnn_checks.runner import check_part, generate_cases
 from cnn_checks.strategies import LARGE_CHANNELS, LARGE_SIDE
 from cnn_checks.tasks import TASKS
+from grader.rubric import Rubric
 
 PARTS = [pytest.param(task, part, id=f"{task.name}: {part.name}")
          for task in TASKS.values() for part in task.parts]
 SIMPLE = ("basic",)
 
 
-@pytest.mark.parametrize("task, part", PARTS)
-def test_cases_carry_the_feature(task, part):
-    cases = generate_cases(task, part, 40)
+def check_cases_carry_the_feature(task, part, examples: int) -> None:
+    cases = generate_cases(task, part, examples)
     assert cases
     for case in cases:
         if part.feature is not None:
@@ -34,6 +34,18 @@ def test_cases_carry_the_feature(task, part):
             assert case.layout == "contiguous", f"{part.name}: {case.describe()}"
         if part.name != "float32":
             assert case.dtype == np.float64, f"{part.name}: {case.describe()}"
+
+
+@pytest.mark.parametrize("task, part", PARTS)
+def test_cases_carry_the_feature(task, part):
+    check_cases_carry_the_feature(task, part, 20)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task, part", PARTS)
+def test_the_graders_cases_carry_the_feature(task, part):
+    """As many cases as the grader draws (the rubric's examples per part)."""
+    check_cases_carry_the_feature(task, part, Rubric.load().settings["examples"])
 
 
 def _always_wrong(case: Case):
