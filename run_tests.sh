@@ -10,8 +10,10 @@
 #   ./run_tests.sh tests/unit        the unit tier
 #
 # The tests run on two worker processes (pytest-xdist), each test file on
-# one of them (--dist loadfile: a file's module fixtures are built once);
-# add -n 0 to run them all in this process (for pdb, or -x).
+# one of them (--dist loadfile: a file's module fixtures are built once),
+# the longest files first (conftest.py's order; xdist would otherwise put
+# the files with the most tests first); add -n 0 to run them all in this
+# process (for pdb, or -x).
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import torch, hypothesis, grader, ruff, mypy, xdist" 2>/dev/null; then
@@ -19,4 +21,4 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import torch, hypothesis,
 fi
 .venv/bin/python -m ruff check .
 .venv/bin/python -m mypy
-exec .venv/bin/python -m pytest -q -W ignore::UserWarning -n 2 --dist loadfile "$@"
+exec .venv/bin/python -m pytest -q -W ignore::UserWarning -n 2 --dist loadfile --no-loadscope-reorder "$@"
