@@ -552,7 +552,7 @@ def parse_sources(sources: Mapping[str, str]) -> dict[str, _Module]:
     return modules
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)  # one submission's files: never a class's worth of trees
 def _parsed(filename: str, source: str) -> _Module | None:
     """One file, parsed once however many tasks of its submission are
     checked (the analysis only reads a _Module)."""
