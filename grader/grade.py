@@ -193,18 +193,22 @@ def _grade_part(task: Task, part: Part, children: Children,
                       seed_value=seed)
 
 
+def cached_parts(task: Task) -> list[Part]:
+    """The parts whose cases and expected answers the case cache keeps:
+    every part but those judged from measured runs (fixed cases such as a
+    training run, the speed tier), whose verdicts are measured at each grading."""
+    return [part for part in task.parts if not part.grader_only and part.cases is None]
+
+
 def prewarm(settings: Settings) -> int:
     """Draw every graded part's cases and store the reference's answers to
-    them (grader/case_cache.py), as the first grading would; the number of
-    parts. Parts judged from measured runs (fixed cases, the speed tier)
-    keep nothing: their verdicts are measured at each grading."""
+    them (grader/case_cache.py), as the first grading would (cached_parts);
+    the number of parts."""
     parts = 0
     for name in settings.tasks:
         task = TASKS[name]
         answers = answers_for(task)
-        for part in task.parts:
-            if part.grader_only or part.cases is not None:
-                continue
+        for part in cached_parts(task):
             cases = settings.cases(task, part)
             expected_for(task, part, settings.examples, cases, answers, settings.part_seed(task, part))
             parts += 1

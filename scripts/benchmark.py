@@ -64,15 +64,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def cache_state(settings) -> str:
     """cold / warm / partial: are the cases and expected answers of every
-    part the grader caches (not the measured ones: grader.grade.prewarm) on disk?"""
+    part the grader caches (grader.grade.cached_parts) on disk?"""
     from cnn_checks.tasks import TASKS
     from grader import case_cache
+    from grader.grade import cached_parts
     have = total = 0
     for name in settings.tasks:
         task = TASKS[name]
-        for part in task.parts:
-            if part.grader_only or part.cases is not None:
-                continue
+        for part in cached_parts(task):
             seed = case_cache.seed_tag(settings.part_seed(task, part))
             key = f"{case_cache.source_hash()}-{seed}-{task.name}-{part.name}-{settings.examples}"
             total += 1
