@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -27,11 +28,11 @@ class Case:
     params: Mapping[str, Any] = field(default_factory=dict)
     layout: str = "contiguous"
 
-    @property
+    @cached_property
     def dtype(self) -> np.dtype:
         """The floating dtype of the inputs (results must keep it)."""
         for a in self.arrays.values():
-            if np.issubdtype(a.dtype, np.floating):
+            if a.dtype.kind == "f":
                 return a.dtype
         return np.dtype(np.float64)
 

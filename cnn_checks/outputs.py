@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .kinds import Kind
-from .tolerances import Mismatch, compare_values
+from .tolerances import Mismatch, all_within_tolerance, compare_values, tolerance
 
 NUMERIC_KINDS = "biuf"
 
@@ -121,6 +121,16 @@ def judge(expected: Sequence[Expected], got: Sequence[Value], dtype: np.dtype,
 
 
 def _judge_one(exp: Expected, val: Value, dtype: np.dtype, label: str, tol) -> Mismatch | None:
+    problem = form_mismatch(exp, val, dtype, label)
+    if problem is not None or exp.kind == "int" or val.array is None:
+        return problem
+    return compare_values(exp.array, val.array, dtype, label, tol)
+
+
+def form_mismatch(exp: Expected, val: Value, dtype: np.dtype, label: str = "the result") -> Mismatch | None:
+    """Every stage but the values' tolerance: type, shape and dtype (and, for
+    an int, its exact value). A floating output that passes still needs
+    compare_values (or all_within_tolerance, for many at once)."""
     got = val.array
     if val.kind == "other" or got is None:
         want = {"array": "a numpy.ndarray", "scalar": "a float", "int": "an int"}[exp.kind]
@@ -146,4 +156,23 @@ def _judge_one(exp: Expected, val: Value, dtype: np.dtype, label: str, tol) -> M
                                    and dtype == np.float64):
         return Mismatch(Kind.DTYPE, f"{label} has dtype {got.dtype}; expected {dtype}: results "
                                     f"keep the input's dtype (allocate with dtype=x.dtype)")
-    return compare_values(exp.array, got, dtype, label, tol)
+    return None
+
+
+def all_right(expected: Sequence[Sequence[Expected]], got: Sequence[Sequence[Value]],
+              dtypes: Sequence[np.dtype], tols: Sequence[tuple[float, float] | None]) -> bool:
+    """True when `judge` would find nothing wrong with any of many results
+    (result i: expected[i], got[i], dtypes[i], tols[i]); the form of each
+    output is checked one by one, the values of all of them at once
+    (all_within_tolerance). False says only that some result may be wrong:
+    `judge` each one to find which, and why."""
+    pairs = []
+    for exp_row, got_row, dtype, tol in zip(expected, got, dtypes, tols, strict=True):
+        if len(exp_row) != len(got_row):
+            return False
+        for exp, val in zip(exp_row, got_row, strict=True):
+            if form_mismatch(exp, val, dtype) is not None:
+                return False
+            if exp.kind != "int":
+                pairs.append((exp.array, val.array, tol or tolerance(dtype)))
+    return all_within_tolerance(pairs)

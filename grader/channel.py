@@ -12,7 +12,9 @@ import os
 import signal
 import socket
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnn_checks.cases import Case
@@ -21,7 +23,7 @@ from cnn_checks.kinds import Kind
 
 from . import isolation
 from .answers import batch_from, death, failed_from, returned_from
-from .wire import jsonable, recv_frame, sealed_inputs, send_frame
+from .wire import encode, jsonable, pack_inputs, recv_frame, sealed_memfd, send_encoded, send_frame
 
 if TYPE_CHECKING:
     from .sandbox import Limits, Sandbox
@@ -41,10 +43,10 @@ class Child:
         self.closed = False
 
     # -- one round trip ---------------------------------------------------
-    def request(self, header: dict, arrays: dict | None, timeout: float, inputs: dict | None = None):
-        """Send a request (its `inputs` read-only) and wait for the answer;
-        a Failed when the child died, hung, used up the task's time budget,
-        flooded its output or answered garbage."""
+    def request(self, request: Request, timeout: float):
+        """Send a request (its inputs in a sealed memfd, read-only) and wait
+        for the answer; a Failed when the child died, hung, used up the
+        task's time budget, flooded its output or answered garbage."""
         if self.dead:
             return self.dead
         budget_bound = False
@@ -54,10 +56,8 @@ class Child:
                 timeout, budget_bound = max(0.0, left), True
         fd = None
         try:
-            if inputs is not None:
-                fd, specs = sealed_inputs(inputs)
-                header = {**header, "inputs": specs}
-            send_frame(self.sock, header, arrays, [fd] if fd is not None else [])
+            fd = sealed_memfd(request.inputs)
+            send_encoded(self.sock, request.frame, [fd] if fd is not None else [])
         except OSError:
             return self._died("the process ended before the call")
         finally:
@@ -90,10 +90,10 @@ class Child:
             os.close(f)
         return self._output_flood() or self._memory() or (answer, out_arrays)
 
-    def _call_request(self, header: dict, timeout: float, inputs: dict):
+    def _call_request(self, request: Request, timeout: float):
         """A request that runs the student's function: its answer, or a
         Failed when the request failed or the call left a process running."""
-        answer = self.request(header, None, timeout, inputs)
+        answer = self.request(request, timeout)
         if isinstance(answer, Failed):
             return answer
         stray = self.strays()
@@ -103,9 +103,8 @@ class Child:
 
     def call(self, case: Case) -> Returned | Failed:
         """check_part's `run`: one case through the child."""
-        header = {"op": "call", "params": jsonable(dict(case.params)), "layout": case.layout,
-                  "names": list(case.arrays)}
-        answer = self._call_request(header, self.limits.call_seconds, _laid_out(case))
+        header = {"op": "call", **_spec(case)}
+        answer = self._call_request(Request.of(header, _laid_out(case)), self.limits.call_seconds)
         if isinstance(answer, Failed):
             return answer
         header, arrays = answer
@@ -116,15 +115,10 @@ class Child:
     def batch(self, cases: Sequence[Case]) -> list[Returned | Failed] | Failed:
         """Many cases in one round trip (the fast path for passing code).
         A Failed when the child hung, died or left a process behind."""
-        specs, inputs = [], {}
-        for i, case in enumerate(cases):
-            specs.append({"names": list(case.arrays), "params": jsonable(dict(case.params)),
-                          "layout": case.layout})
-            inputs.update({f"{i}:{name}": a for name, a in _laid_out(case).items()})
         # A hang in a batch costs a few call limits, not one per case: the
         # caller then retries case by case, where each call gets its limit.
-        answer = self._call_request({"op": "batch", "cases": specs},
-                                    self.limits.call_seconds * min(3, max(1, len(cases))), inputs)
+        answer = self._call_request(batch_request(cases),
+                                    self.limits.call_seconds * min(3, max(1, len(cases))))
         if isinstance(answer, Failed):
             return answer
         header, out = answer
@@ -203,3 +197,54 @@ class Child:
 def _laid_out(case: Case) -> dict:
     """The case's inputs in its memory layout (what the function receives)."""
     return {name: case.array(name) for name in case.arrays}
+
+
+def _spec(case: Case) -> dict:
+    """What the child needs of a case besides its input arrays."""
+    return {"names": list(case.arrays), "params": jsonable(dict(case.params)), "layout": case.layout}
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request ready to send: its encoded frame, and the bytes of its
+    inputs, which each sending seals into a fresh memfd (none when empty)."""
+
+    frame: bytes
+    inputs: bytes = b""
+
+    @classmethod
+    def of(cls, header: dict, inputs: dict | None = None) -> Request:
+        """`header` and, when given, the input arrays it carries (laid out as
+        they are in memory: see grader.wire.pack_inputs)."""
+        if inputs is None:
+            return cls(encode(header))
+        blob, specs = pack_inputs(inputs)
+        return cls(encode({**header, "inputs": specs}), blob)
+
+
+#: batch requests already built, by the identity of their cases (kept alive here)
+_BATCHES: OrderedDict[tuple[int, ...], tuple[tuple[Case, ...], Request]] = OrderedDict()
+BATCHES_KEPT = 512
+
+
+def batch_request(cases: Sequence[Case]) -> Request:
+    """The request that runs `cases` in one round trip. It is built once per
+    list of the same Case objects: the case cache (grader.case_cache) hands
+    out the same objects at every grading in a process, so a part's inputs
+    are encoded once per process (and, built in `grader batch`'s parent
+    before it forks, once per batch), not once per submission. Inputs travel
+    as "<case>:<name>"."""
+    key = tuple(map(id, cases))
+    kept = _BATCHES.get(key)
+    if kept is not None:
+        _BATCHES.move_to_end(key)
+        return kept[1]
+    specs, inputs = [], {}
+    for i, case in enumerate(cases):
+        specs.append(_spec(case))
+        inputs.update({f"{i}:{name}": a for name, a in _laid_out(case).items()})
+    request = Request.of({"op": "batch", "cases": specs}, inputs)
+    _BATCHES[key] = (tuple(cases), request)  # the cases stay alive, so their ids stay theirs
+    if len(_BATCHES) > BATCHES_KEPT:
+        _BATCHES.popitem(last=False)
+    return request

@@ -40,7 +40,7 @@ from cnn_checks.execute import Failed
 from cnn_checks.kinds import Kind
 
 from .answers import failed_from
-from .channel import Child
+from .channel import Child, Request
 from .isolation import (
     CHILD_ENV,
     HIDDEN_PACKAGES,
@@ -231,7 +231,7 @@ class Sandbox:
                 break
         else:
             return Failed(Kind.CRASH, "the sandbox did not start: " + self._log_tail(), fatal=True)
-        loaded = child.request({"op": "load", "task": task_name, "forbidden": forbidden}, None,
+        loaded = child.request(Request.of({"op": "load", "task": task_name, "forbidden": forbidden}),
                                self.limits.load_seconds)
         if isinstance(loaded, Failed):
             child.close()

@@ -141,7 +141,11 @@ SEALS = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SE
 def send_frame(sock: socket.socket, header: dict, arrays: dict[str, np.ndarray] | None = None,
                fds: list[int] | tuple[int, ...] = ()) -> None:
     """write_frame over a Unix socket, with `fds` attached to its first byte."""
-    data = encode(header, arrays)
+    send_encoded(sock, encode(header, arrays), fds)
+
+
+def send_encoded(sock: socket.socket, data: bytes, fds: list[int] | tuple[int, ...] = ()) -> None:
+    """An encoded frame (`encode`) over a Unix socket, with `fds` attached to its first byte."""
     if fds:
         sent = socket.send_fds(sock, [data[:1]], list(fds))
         data = data[sent:]
@@ -180,6 +184,14 @@ def sealed_inputs(arrays: dict[str, np.ndarray]) -> tuple[int | None, list[dict]
     refuses every writable mapping of it, in every process. Returns the
     descriptor (None when there are no bytes) and one spec per array for
     `readonly_inputs`."""
+    blob, specs = pack_inputs(arrays)
+    return sealed_memfd(blob), specs
+
+
+def pack_inputs(arrays: dict[str, np.ndarray]) -> tuple[bytes, list[dict]]:
+    """The arrays' bytes, each as laid out in memory and aligned to 64
+    bytes, and one spec per array (where its bytes lie, its strides) for
+    `readonly_inputs`."""
     specs, blobs, offset = [], [], 0
     for name, a in arrays.items():
         raw, start, strides = _raw_layout(np.asarray(a))
@@ -189,14 +201,20 @@ def sealed_inputs(arrays: dict[str, np.ndarray]) -> tuple[int | None, list[dict]
         specs.append({"name": name, "dtype": dtype_name(a.dtype), "shape": list(a.shape),
                       "strides": list(strides), "offset": offset + start, "nbytes": len(raw)})
         offset += len(raw)
-    if offset == 0:
-        return None, specs
+    return b"".join(blobs), specs
+
+
+def sealed_memfd(blob: bytes) -> int | None:
+    """A new memfd holding `blob`, sealed against any write, resize or
+    unsealing (None for no bytes): pack_inputs' bytes for one call."""
+    if not blob:
+        return None
     fd = os.memfd_create("grader-inputs", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-    view = memoryview(b"".join(blobs))
+    view = memoryview(blob)
     while view:
         view = view[os.write(fd, view):]
     fcntl.fcntl(fd, fcntl.F_ADD_SEALS, SEALS)
-    return fd, specs
+    return fd
 
 
 def _raw_layout(a: np.ndarray) -> tuple[bytes, int, tuple[int, ...]]:

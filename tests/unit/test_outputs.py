@@ -1,8 +1,10 @@
 """Turning a returned object into plain data, and judging it in stages."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cnn_checks.outputs import Expected, Value, judge, to_value, to_values
+from cnn_checks.outputs import Expected, Value, all_right, judge, to_value, to_values
 
 
 class Sub(np.ndarray):
@@ -98,3 +100,40 @@ def test_judge_ints_and_scalars():
 def test_judge_uses_an_explicit_tolerance():
     assert judge([exp_array([0.66])], [arr([0.661])], F64, tol=(1e-2, 0)) is None
     assert judge([exp_array([0.66])], [arr([0.661])], F64) is not None
+
+
+# --- all_right: many results judged at once, the same verdict as judge
+
+
+@st.composite
+def _result(draw):
+    """(expected, got, dtype, tol) for one call: right, or wrong in one of
+    the ways judge tells apart (type, count, shape, dtype, int, values)."""
+    dtype = np.dtype(draw(st.sampled_from([np.float64, np.float32])))
+    shape = draw(st.sampled_from([(), (2,), (2, 3)]))
+    exp = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) / 3
+    expected = [Expected("y", "array", exp), Expected("n", "int", np.array(4))]
+    got = [Value("array", exp.astype(dtype), "numpy.ndarray"), Value("int", np.array(4), "int")]
+    fault = draw(st.sampled_from(["none", "none", "type", "count", "shape", "dtype", "int", "value",
+                                  "tiny", "nan"]))
+    if fault == "type":
+        got[0] = Value("other", None, "list")
+    elif fault == "count":
+        got = got[:1]
+    elif fault == "shape":
+        got[0] = Value("array", np.zeros((7,), dtype), "numpy.ndarray")
+    elif fault == "dtype":
+        got[0] = Value("array", exp.astype(np.float16), "numpy.ndarray")
+    elif fault == "int":
+        got[1] = Value("int", np.array(5), "int")
+    elif fault in ("value", "tiny", "nan") and exp.size:
+        bad = exp.copy().astype(dtype)
+        bad.flat[-1] = np.nan if fault == "nan" else bad.flat[-1] + (1.0 if fault == "value" else 1e-12)
+        got[0] = Value("array", bad, "numpy.ndarray")
+    return expected, got, dtype, draw(st.sampled_from([None, (1e-2, 0.0)]))
+
+
+@given(st.lists(_result(), max_size=5))
+def test_all_right_agrees_with_judge(results):
+    one_by_one = all(judge(e, g, d, tol) is None for e, g, d, tol in results)
+    assert all_right(*zip(*results, strict=True)) == one_by_one if results else all_right([], [], [], [])

@@ -1,8 +1,10 @@
 """The element-wise comparison and its per-dtype tolerances."""
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cnn_checks.tolerances import TOLERANCES, compare_values, tolerance
+from cnn_checks.tolerances import TOLERANCES, all_within_tolerance, compare_values, tolerance
 
 
 def test_tolerances_by_dtype():
@@ -64,3 +66,48 @@ def test_scalars_and_empty_arrays():
     problem = compare_values(np.array(2.0), np.array(3.0), np.float64)
     assert problem.index == () and " at index" not in problem.message
     assert compare_values(np.zeros((0, 2)), np.zeros((0, 2)), np.float64) is None
+
+
+# --- many results at once: all_within_tolerance must agree with compare_values
+
+#: how far from the expected value a drawn answer lies, in units of its allowed error
+_OFFSETS = st.sampled_from([0.0, 0.5, 0.999, 1.0, 1.001, 2.0, -1.0, -1.001, np.nan, np.inf])
+
+
+@st.composite
+def _pair(draw):
+    """(expected, got, tol): got near the edge of the tolerance, sometimes
+    past it, NaN or infinite; expected sometimes not finite itself."""
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    shape = draw(st.sampled_from([(), (0,), (1,), (3,), (2, 2)]))
+    size = int(np.prod(shape))
+    values = draw(st.lists(st.sampled_from([0.0, 1.0, -0.3, 7.5, 1e4, -2e-6, np.inf, np.nan])
+                           if draw(st.booleans()) else st.floats(-1e3, 1e3), min_size=size, max_size=size))
+    exp = np.array(values, dtype=np.float64).reshape(shape)
+    tol = draw(st.sampled_from([None, (1e-2, 0.0), (1e-7, 1e-9)]))
+    rtol, atol = tol or tolerance(dtype)
+    scale = max(1.0, float(np.max(np.abs(exp), initial=0.0, where=np.isfinite(exp))))
+    offsets = np.array(draw(st.lists(_OFFSETS, min_size=size, max_size=size))).reshape(shape)
+    with np.errstate(invalid="ignore"):
+        got = np.where(np.isfinite(exp), exp + offsets * (atol * scale + rtol * np.abs(exp)), exp)
+    return exp, got.astype(dtype), tol or tolerance(dtype)
+
+
+@given(st.lists(_pair(), max_size=6))
+def test_all_within_tolerance_agrees_with_compare_values(pairs):
+    one_by_one = all(compare_values(e, g, g.dtype, tol=tol) is None for e, g, tol in pairs)
+    at_once = all_within_tolerance(pairs)
+    if at_once:
+        assert one_by_one  # never a pass that compare_values would refuse
+    if all(np.isfinite(e).all() for e, _, _ in pairs):
+        assert at_once == one_by_one  # and, with finite expected values, the same verdict
+
+
+def test_all_within_tolerance_edges():
+    exp = np.array([1e4, 0.0])
+    assert all_within_tolerance([(exp, np.array([1e4, 9e-6]), (1e-7, 1e-9))])
+    assert not all_within_tolerance([(exp, np.array([1e4, 2e-5]), (1e-7, 1e-9))])
+    assert not all_within_tolerance([(exp, np.array([1e4, np.nan]), (1e-7, 1e-9))])
+    # an infinite expected value is left to compare_values, one pair at a time
+    assert not all_within_tolerance([(np.array([np.inf]), np.array([np.inf]), (1e-7, 1e-9))])
+    assert all_within_tolerance([]) and all_within_tolerance([(np.zeros(0), np.zeros(0), (1e-7, 1e-9))])
