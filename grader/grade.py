@@ -36,6 +36,7 @@ from cnn_checks.tasks import TASKS
 
 from . import measured
 from .case_cache import expected_for
+from .channel import batch_request
 from .compare import OracleAnswers, ReferenceAnswers, answers_for, judge_batch
 from .records import Settings, TaskReport
 from .runtime import runtime_for_grading
@@ -200,19 +201,34 @@ def cached_parts(task: Task) -> list[Part]:
     return [part for part in task.parts if not part.grader_only and part.cases is None]
 
 
-def prewarm(settings: Settings) -> int:
+def prewarm(settings: Settings, progress: bool = False, strict: bool = True) -> int:
     """Draw every graded part's cases and store the reference's answers to
-    them (grader/case_cache.py), as the first grading would (cached_parts);
-    the number of parts."""
-    parts = 0
-    for name in settings.tasks:
-        task = TASKS[name]
-        answers = answers_for(task)
-        for part in cached_parts(task):
+    them (grader/case_cache.py), as the first grading would (cached_parts),
+    and encode each part's batch requests (grader.channel.batch_request,
+    kept in this process's memory for the gradings it forks); the number of
+    parts. `progress`: a progress bar on stderr. Not `strict`: a part that
+    fails here is skipped (its grading draws it again and reports why)."""
+    parts = [(TASKS[name], part) for name in settings.tasks if name in TASKS
+             for part in cached_parts(TASKS[name])]
+    if progress:
+        import sys
+
+        from tqdm import tqdm
+        parts = tqdm(parts, desc="cases", unit="part", file=sys.stderr, leave=False)
+    answers: dict[str, ReferenceAnswers | OracleAnswers] = {}
+    done = 0
+    for task, part in parts:
+        try:
             cases = settings.cases(task, part)
-            expected_for(task, part, settings.examples, cases, answers, settings.part_seed(task, part))
-            parts += 1
-    return parts
+            reference = answers.setdefault(task.name, answers_for(task))
+            expected_for(task, part, settings.examples, cases, reference, settings.part_seed(task, part))
+            batch_request(cases[:1]), batch_request(cases[1:])  # the two batches _grade_part sends
+        except Exception:
+            if strict:
+                raise
+            continue
+        done += 1
+    return done
 
 
 _WORKER: dict = {}

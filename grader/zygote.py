@@ -18,6 +18,7 @@ the grader finds and kills it) and not dumpable (a task cannot ptrace it).
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import shutil
 import signal
@@ -121,6 +122,8 @@ def main(argv=None) -> None:
     import cnn_checks.import_guard  # noqa: F401  (and the forbidden-library policy)
     from grader import child  # noqa: F401  (cnn_checks and the task definitions)
     from grader.wire import recv_frame, send_frame
+
+    gc.freeze()  # the imported modules stay out of every child's garbage collections (no copy-on-write)
 
     ctl = socket.socket(fileno=int(ctl_fd))
     scratch = os.getcwd()

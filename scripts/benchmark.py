@@ -30,10 +30,14 @@ The cost curve grades the reference at several numbers of examples per part
 (--curve, default 10,30,100,300), each with a warm cache (its cases are drawn
 first, untimed), and prints wall and inside time for each. Then `grader
 batch` grades K copies of the reference (default 4) and the script prints
-submissions per hour: once with the whole rubric, and once with the tasks
-before the network capstone (every task but network.*, the rubric's
-settings), the set graded at BASELINE_PER_HOUR submissions per hour when
-each task still started a sandbox of its own; the ratio to it is printed.
+submissions per hour: once with the whole rubric, and twice (K and 3K
+copies) with the tasks before the network capstone (every task but
+network.*, the rubric's settings), the set graded at BASELINE_PER_HOUR
+submissions per hour when each task still started a sandbox of its own;
+the ratio to it is printed, and the steady-state rate: the 2K more
+submissions over the wall time they added, which leaves out a batch's
+fixed cost (start-up, loading the cases, the gradebook, plot and class
+report).
 
 Last, the batch cost curve: `grader batch` on 1, 10 and 100 copies of the
 reference (--batch-sizes), each in a fresh output folder, with small
@@ -317,23 +321,34 @@ def main(argv=None) -> int:
             k = args.copies
             from cnn_checks.tasks import TASKS
             before_network = [name for name in TASKS if not name.startswith("network.")]
-            runs = [("the whole rubric", []), (f"the {len(before_network)} tasks before the network",
-                                               ["--tasks", *before_network])]
+            tasks = ["--tasks", *before_network]
+            label = f"the {len(before_network)} tasks before the network"
+            runs = [("the whole rubric", [], k), (label, tasks, k), (label, tasks, 3 * k)]
             extra = ["--examples", str(args.examples)] if args.examples else []
-            for label, tasks in runs:
-                print(f"\ngrader batch: {k} copies of the reference, {label}, rubric settings, "
+            walls: dict[int, float] = {}
+            for label, tasks, n in runs:
+                print(f"\ngrader batch: {n} copies of the reference, {label}, rubric settings, "
                       f"warm cache ...", flush=True)
-                wall = run_batch(k, work / f"batch-{len(tasks)}", env, extra + tasks)
-                rate = k / wall * 3600
-                print(f"batch: {k} submissions in {wall:.1f} s = {rate:.0f} submissions per hour "
-                      f"({wall / k:.1f} s each)")
+                wall = run_batch(n, work / f"batch-{len(tasks)}-{n}", env, extra + tasks)
+                rate = n / wall * 3600
+                print(f"batch: {n} submissions in {wall:.1f} s = {rate:.0f} submissions per hour "
+                      f"({wall / n:.1f} s each)")
                 if tasks:
+                    walls[n] = wall
                     print(f"  vs {BASELINE_PER_HOUR} per hour when each task started its own sandbox: "
                           f"{rate / BASELINE_PER_HOUR:.2f}x (target: at least 4x)")
                 elif warm:
                     print(f"  batch per submission / single warm reference grading: "
-                          f"{wall / k / warm['wall']:.2f}x (single grading uses {warm['workers']} workers; "
+                          f"{wall / n / warm['wall']:.2f}x (single grading uses {warm['workers']} workers; "
                           f"batch: 1 worker per submission, submissions in parallel)")
+            if len(walls) == 2 and walls[3 * k] > walls[k]:
+                extra_wall = walls[3 * k] - walls[k]
+                steady = 2 * k / extra_wall * 3600
+                print(f"\nsteady state, {label}: the {2 * k} more submissions of the batch of {3 * k} "
+                      f"took {extra_wall:.1f} s more = {steady:.0f} per hour "
+                      f"({steady / BASELINE_PER_HOUR:.2f}x {BASELINE_PER_HOUR}); the rest of a batch's wall "
+                      f"time is its fixed cost (start-up, cases, gradebook, plot, class report): "
+                      f"{walls[k] - k * extra_wall / (2 * k):.1f} s")
         batch_curve(args, env, work)
         print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     finally:

@@ -18,6 +18,7 @@ worker leaves no grading process behind.
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import signal
@@ -252,27 +253,12 @@ _PREWARMED: set = set()
 
 def prewarm(settings, progress: bool = False) -> None:
     """Draw (or load) every part's cases and the reference's answers to them
-    once in this process, so that the forked grading processes inherit them
-    instead of each loading or computing its own."""
-    from cnn_checks.tasks import TASKS
-
-    from ..case_cache import expected_for
-    from ..compare import ReferenceAnswers
-
+    once in this process (grader.grade.prewarm), so that the forked grading
+    processes inherit them instead of each loading or computing its own."""
     key = (settings.examples, tuple(settings.tasks), settings.secret, settings.student)
     if key in _PREWARMED or settings.per_student:  # per student: every student has cases of their own
         return
-    parts = [(TASKS[n], p) for n in settings.tasks if n in TASKS for p in TASKS[n].parts]
-    if progress:
-        from tqdm import tqdm
-        parts = tqdm(parts, desc="cases", unit="part", file=sys.stderr, leave=False)
-    references: dict[str, ReferenceAnswers] = {}
-    for task, part in parts:
-        try:
-            cases = settings.cases(task, part)
-            reference = references.setdefault(task.name, ReferenceAnswers(task))
-            expected_for(task, part, settings.examples, cases, reference, settings.part_seed(task, part))
-        except Exception:  # a grading process will draw (and report) it itself
-            pass
     from .. import grade, report  # noqa: F401 - imported once here, inherited by every fork
+    grade.prewarm(settings, progress=progress, strict=False)
+    gc.freeze()  # what the forks inherit stays out of their garbage collections (no copy-on-write)
     _PREWARMED.add(key)
