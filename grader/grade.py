@@ -40,7 +40,7 @@ from .channel import batch_request
 from .compare import OracleAnswers, ReferenceAnswers, answers_for, judge_batch
 from .records import Settings, TaskReport
 from .runtime import runtime_for_grading
-from .sandbox import Child, Sandbox
+from .sandbox import Child, Limits, Sandbox
 
 __all__ = ["Settings", "TaskReport", "grade_submission", "grade_task", "prewarm"]
 
@@ -49,9 +49,9 @@ class Children:
     """The one place a task's sandboxed children are started: `live()` hands
     back the current child, or a fresh one once a failure ended it."""
 
-    def __init__(self, sandbox: Sandbox, task: Task, forbidden: list[str], seconds: float):
-        self.sandbox, self.task, self.forbidden = sandbox, task, forbidden
-        self.deadline = time.monotonic() + seconds  # the task's time budget, shared by its children
+    def __init__(self, sandbox: Sandbox, task: Task, forbidden: list[str], limits: Limits):
+        self.sandbox, self.task, self.forbidden, self.limits = sandbox, task, forbidden, limits
+        self.deadline = time.monotonic() + limits.task_seconds  # the task's budget, shared by its children
         self.child: Child | None = None
         self.over_budget = False
 
@@ -59,7 +59,7 @@ class Children:
         if self.child is not None and not self.child.dead:
             return self.child
         self.close()
-        started = self.sandbox.start(self.task.name, self.forbidden, self.deadline)
+        started = self.sandbox.start(self.task.name, self.forbidden, self.deadline, self.limits)
         if not isinstance(started, Failed):
             self.child = started
         return started
@@ -88,10 +88,11 @@ def grade_task(task_name: str, submission: Path, settings: Settings,
         results = _all_fail(task, list(task.parts), Kind.FORBIDDEN, describe(violations, task_name))
         return TaskReport(task_name, results, points, "", 0.0, time.perf_counter() - start)
     limits = settings.limits_for(task_name)
-    own = sandbox is None or limits != settings.limits  # a task with limits of its own: its own sandbox
+    # a task whose own limits the zygote would carry (Limits.inherited) gets a sandbox of its own
+    own = sandbox is None or limits.inherited() != sandbox.limits.inherited()
     box = Sandbox(submission, limits, settings.use_bwrap, runtime_for_grading()) \
         if own or sandbox is None else sandbox
-    children = Children(box, task, forbidden, limits.task_seconds)
+    children = Children(box, task, forbidden, limits)
     try:
         results = _grade_parts(task, children, answers_for(task), settings)
     finally:
@@ -163,7 +164,7 @@ def _grade_part(task: Task, part: Part, children: Children,
     training run) run once each, their CPU time measured from outside."""
     if part.grader_only:
         return measured.grade_speed_part(task, part, children.sandbox, settings.rubric,
-                                         settings.rubric.setting("speed_ratio", 10.0))
+                                         settings.rubric.setting("speed_ratio", 10.0), children.limits)
     if part.cases is not None:
         child = children.live()
         if isinstance(child, Failed):

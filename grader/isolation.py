@@ -59,6 +59,13 @@ class Limits:
     load_seconds: float = 20.0       # time to start and import the submission
     task_seconds: float = 120.0      # wall-clock budget of one task, all its calls together
 
+    def inherited(self) -> tuple:
+        """The limits the zygote's resource limits carry, which every task
+        it forks inherits (CPU time, address space, file size, processes):
+        a task whose own differ needs a sandbox of its own. The others
+        (time limits, output, the task cgroup's memory) hold per task."""
+        return (self.cpu_seconds, self.memory_mb, self.file_bytes, self.processes)
+
 
 def prctl(option: int, value: int) -> bool:
     libc = ctypes.CDLL(None, use_errno=True)

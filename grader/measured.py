@@ -191,15 +191,17 @@ def _timed_rounds(child, task_name: str, case: Case, rounds: int = 3, per_batch:
     return student, reference, None
 
 
-def grade_speed_part(task, part, sandbox, rubric, ratio_limit: float) -> PartResult:
+def grade_speed_part(task, part, sandbox, rubric, ratio_limit: float, limits=None) -> PartResult:
     """Time each of the part's cases (one per timed task: `timed_task` in
-    its params) in a child serving that task, and the reference on the same
+    its params) in a child serving that task, with the grading task's
+    `limits` (the sandbox's by default), and the reference on the same
     input; the part passes when every ratio is within `ratio_limit`."""
+    limits = limits or sandbox.limits
     lines, passed, examples = [], True, 0
     for case in part.cases():
         name = case.params["timed_task"]
         examples += 1
-        child = sandbox.start(name, rubric.forbidden_for(name))
+        child = sandbox.start(name, rubric.forbidden_for(name), limits=limits)
         if isinstance(child, Failed):
             return PartResult(task.name, part.name, False, examples, child.kind,
                               f"{name} could not be timed: {child.message}", case)
@@ -210,8 +212,8 @@ def grade_speed_part(task, part, sandbox, rubric, ratio_limit: float) -> PartRes
         if failed is not None and failed.kind == Kind.TIMEOUT:
             reference = reference_seconds(name, case, repeats=3)
             passed = False
-            lines.append(f"{name}: more than {sandbox.limits.call_seconds / max(reference, 1e-6):.0f}x "
-                         f"the reference's time (stopped after {sandbox.limits.call_seconds:g} s; "
+            lines.append(f"{name}: more than {limits.call_seconds / max(reference, 1e-6):.0f}x "
+                         f"the reference's time (stopped after {limits.call_seconds:g} s; "
                          f"the reference needs {reference * 1e3:.1f} ms)")
             continue
         if failed is not None:

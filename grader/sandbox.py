@@ -218,21 +218,28 @@ class Sandbox:
         self._ask({"op": "clean"})
 
     # -- a task --------------------------------------------------------------
-    def start(self, task_name: str, forbidden: list[str], deadline: float | None = None) -> Child | Failed:
+    def start(self, task_name: str, forbidden: list[str], deadline: float | None = None,
+              limits: Limits | None = None) -> Child | Failed:
         """A child serving `task_name`, its module imported; or why not.
-        `deadline` (time.monotonic()) ends the task's time budget."""
+        `deadline` (time.monotonic()) ends the task's time budget; `limits`
+        are the task's (the sandbox's by default; those the zygote's
+        resource limits carry, Limits.inherited, must be the sandbox's)."""
+        limits = limits or self.limits
+        if limits.inherited() != self.limits.inherited():
+            raise ValueError(f"{task_name} needs a sandbox of its own: its limits differ in "
+                             f"{limits.inherited()} from the sandbox's {self.limits.inherited()}")
         for _attempt in range(2):
             if self.zygote is None or self.zygote.poll() is not None:
                 failed = self._start_zygote()
                 if failed:
                     return failed
-            child = self._spawn(task_name, deadline)
+            child = self._spawn(task_name, deadline, limits)
             if child is not None:
                 break
         else:
             return Failed(Kind.CRASH, "the sandbox did not start: " + self._log_tail(), fatal=True)
         loaded = child.request(Request.of({"op": "load", "task": task_name, "forbidden": forbidden}),
-                               self.limits.load_seconds)
+                               limits.load_seconds)
         if isinstance(loaded, Failed):
             child.close()
             return loaded
@@ -243,12 +250,12 @@ class Sandbox:
         child.baseline = child.processes() - {child.outer}
         return child
 
-    def _spawn(self, task_name: str, deadline: float | None) -> Child | None:
+    def _spawn(self, task_name: str, deadline: float | None, limits: Limits) -> Child | None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out = tempfile.TemporaryFile(dir=self._tmp.name)  # noqa: SIM115 (the Child closes it)
         try:
             answer = self._ask({"op": "spawn", "task": task_name}, (theirs.fileno(), out.fileno()),
-                               seconds=self.limits.load_seconds)
+                               seconds=limits.load_seconds)
         finally:
             theirs.close()
         inner = answer.get("pid") if answer else None
@@ -261,10 +268,10 @@ class Sandbox:
             return None
         # the task's cgroup holds the child before it runs any student code
         # (it imports the submission only on "load")
-        cgroup = TaskCgroup(self.limits.processes + 1, self.limits.memory_mb)
+        cgroup = TaskCgroup(limits.processes + 1, limits.memory_mb)
         if cgroup.available:
             cgroup.add(outer)
-        return Child(self, ours, inner, outer, out, self.limits, cgroup, deadline)
+        return Child(self, ours, inner, outer, out, limits, cgroup, deadline)
 
     def _log_tail(self) -> str:
         try:

@@ -1,5 +1,6 @@
-"""The zygote: one per sandbox, it imports NumPy and the child's code once,
-then forks a fresh child for every task. It never imports or runs student
+"""The zygote: one per sandbox, it imports NumPy (and array-api-compat, when
+the submission's files mention it) and the child's code once, then forks a
+fresh child for every task. It never imports or runs student
 code itself, so every task starts from the same clean state.
 
     python -I -S -c "..." CONTROL_FD SUBMISSION_DIR
@@ -83,6 +84,24 @@ def _empty(folder: str) -> None:
                 pass
 
 
+def _mentions(folder: str, word: str, most_bytes: int = 4 << 20) -> bool:
+    """Whether any .py file below `folder` holds `word` (read as text, never
+    run): what the zygote imports ahead for every child."""
+    left = most_bytes
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            if name.endswith(".py") and left > 0:
+                try:
+                    with open(os.path.join(root, name), "rb") as fh:
+                        text = fh.read(left)
+                except OSError:
+                    continue
+                left -= len(text)
+                if word.encode() in text:
+                    return True
+    return False
+
+
 def _task(ctl: socket.socket, task_fd: int, out_fd: int, submission: str, scratch: str) -> None:
     """In the forked child: detach, redirect output, serve the task."""
     code = 0
@@ -114,10 +133,11 @@ def main(argv=None) -> None:
     _prctl(PR_SET_DUMPABLE, 0)
     import numpy  # noqa: F401  (imported once here, shared by every fork)
 
-    try:  # the allowed array-API layer, imported by array_namespace() on first use
-        import array_api_compat.numpy  # noqa: F401
-    except ImportError:
-        pass
+    if _mentions(submission, "array_api_compat"):
+        try:  # the allowed array-API layer (a quarter of a second), imported by array_namespace()
+            import array_api_compat.numpy  # noqa: F401
+        except ImportError:
+            pass
 
     import cnn_checks.import_guard  # noqa: F401  (and the forbidden-library policy)
     from grader import child  # noqa: F401  (cnn_checks and the task definitions)

@@ -197,6 +197,31 @@ def test_no_route_to_another_package(tmp_path):
 
 
 @slow
+def test_a_task_with_its_own_time_limits_shares_the_sandbox(tmp_path):
+    """A task's own call limit holds in the sandbox's child; limits the
+    zygote's processes inherit (CPU time, memory) cannot differ there."""
+    sub = _submission(tmp_path / "sub", losses="""
+        import time
+        import numpy as np
+        def softmax(z, axis=-1):
+            time.sleep(1.5)
+            return np.zeros(z.shape)
+    """)
+    with Sandbox(sub, Limits(call_seconds=0.5), None if BWRAP else False) as sandbox:
+        child = sandbox.start("losses.softmax", [], limits=Limits(call_seconds=5))
+        assert not isinstance(child, Failed), child
+        outcome = child.call(SOFTMAX_CASE)  # the task's 5 s, not the sandbox's 0.5 s
+        child.close()
+        assert isinstance(outcome, Returned), outcome
+        child = sandbox.start("losses.softmax", [])
+        outcome = child.call(SOFTMAX_CASE)  # the sandbox's own 0.5 s
+        child.close()
+        assert isinstance(outcome, Failed) and outcome.kind == "timeout", outcome
+        with pytest.raises(ValueError, match="sandbox of its own"):
+            sandbox.start("losses.softmax", [], limits=Limits(call_seconds=0.5, cpu_seconds=5))
+
+
+@slow
 @pytest.mark.parametrize("use_bwrap", MODES)
 def test_the_task_budget_ends_a_slow_task(tmp_path, use_bwrap):
     sub = _submission(tmp_path / "sub", losses="""

@@ -14,6 +14,7 @@ from cnn_checks.tasks import TASKS
 from grader import grade as grade_module
 from grader.compare import ReferenceAnswers
 from grader.grade import Children, _grade_parts
+from grader.isolation import Limits
 
 TASK = TASKS["losses.softmax"]
 CASES = [Case({"z": np.array([[1.0, 2.0, 3.0]])}), Case({"z": np.array([[0.5, -0.5]])})]
@@ -68,7 +69,7 @@ class FakeSandbox:
         self.answer, self.start_failure = answer, start_failure
         self.started: list[FakeChild] = []
 
-    def start(self, task_name, forbidden, deadline=None):
+    def start(self, task_name, forbidden, deadline=None, limits=None):
         if self.start_failure is not None:
             return self.start_failure
         child = FakeChild(self.answer)
@@ -77,7 +78,7 @@ class FakeSandbox:
 
 
 def grade(sandbox: FakeSandbox):
-    children = Children(sandbox, TASK, [], seconds=60)  # type: ignore[arg-type]
+    children = Children(sandbox, TASK, [], Limits(task_seconds=60))  # type: ignore[arg-type]
     try:
         return _grade_parts(TASK, children, ReferenceAnswers(TASK), Settings())  # type: ignore[arg-type]
     finally:
