@@ -7,6 +7,7 @@ Its answer is data (`Returned` or `Failed`), never the student's objects.
 """
 from __future__ import annotations
 
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,8 +75,6 @@ def prepare(case: Case, xp: str = "numpy", device: str = "cpu") -> dict[str, Any
 def execute(task: Task, fn: Any, case: Case, prepared: dict[str, Any] | None = None) -> Returned | Failed:
     """Call `fn` on `case` (NumPy inputs: fresh copies, or `prepared`, e.g.
     the grader's read-only inputs); never raises for the callee's faults."""
-    import time
-
     arrays = prepare(case) if prepared is None else prepared
     start, cpu_start = time.perf_counter(), time.process_time()
     try:
@@ -111,6 +110,8 @@ def _wrote_to_readonly(exc: BaseException) -> bool:
 
 
 def _unchanged(a: Any, original: np.ndarray) -> bool:
+    if a is original:  # the very array (the grader's child hands over read-only inputs, kept as they are)
+        return True
     return type(a) is np.ndarray and a.shape == original.shape and bool(
         np.array_equal(a, original, equal_nan=True))
 

@@ -91,3 +91,24 @@ def test_jsonable_turns_numpy_scalars_and_tuples_into_json():
     value = jsonable((np.int64(2), [np.float32(0.5), (1, 2)], "same"))
     assert value == [2, [0.5, [1, 2]], "same"]
     json.dumps(value)
+
+
+# --- requests built once: what grader.channel sends for a batch
+
+def test_a_batch_request_is_built_once_per_list_of_the_same_cases():
+    from cnn_checks.cases import Case, lay_out
+    from grader.channel import batch_request
+    from grader.wire import readonly_inputs, sealed_memfd
+    cases = [Case({"z": np.arange(6.0).reshape(2, 3)}, {"axis": -1}),
+             Case({"z": lay_out(np.ones((2, 2), np.float32), "fortran")}, {}, "fortran")]
+    request = batch_request(cases)
+    assert batch_request(list(cases)) is request  # another list of the same Case objects
+    assert batch_request(cases[:1]) is not request
+    other = [Case(dict(c.arrays), dict(c.params), c.layout) for c in cases]  # equal, not the same
+    assert batch_request(other) is not request and batch_request(other).frame == request.frame
+    header, _ = decode(*split(request.frame))
+    assert header["op"] == "batch"
+    assert [c["params"] for c in header["cases"]] == [{"axis": -1}, {}]
+    inputs = readonly_inputs(sealed_memfd(request.inputs), header["inputs"])
+    np.testing.assert_array_equal(inputs["0:z"], cases[0].arrays["z"])
+    assert inputs["1:z"].flags.f_contiguous and not inputs["1:z"].flags.writeable
