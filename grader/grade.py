@@ -221,9 +221,12 @@ def prewarm(settings: Settings, progress: bool = False, strict: bool = True) -> 
     for task, part in parts:
         try:
             cases = settings.cases(task, part)
-            reference = answers.setdefault(task.name, answers_for(task))
+            if task.name not in answers:
+                answers[task.name] = answers_for(task)
+            reference = answers[task.name]
             expected_for(task, part, settings.examples, cases, reference, settings.part_seed(task, part))
-            batch_request(cases[:1]), batch_request(cases[1:])  # the two batches _grade_part sends
+            batch_request(cases[:1])  # the two batches _grade_part sends
+            batch_request(cases[1:])
         except Exception:
             if strict:
                 raise
