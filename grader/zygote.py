@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import sys
 import time
 
@@ -84,21 +85,31 @@ def _empty(folder: str) -> None:
                 pass
 
 
-def _mentions(folder: str, word: str, most_bytes: int = 4 << 20) -> bool:
-    """Whether any .py file below `folder` holds `word` (read as text, never
-    run): what the zygote imports ahead for every child."""
-    left = most_bytes
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            if name.endswith(".py") and left > 0:
-                try:
-                    with open(os.path.join(root, name), "rb") as fh:
-                        text = fh.read(left)
-                except OSError:
+def _mentions(folder: str, word: str, most_bytes: int = 4 << 20, most_files: int = 256) -> bool:
+    """Whether any regular .py file below `folder` holds `word` (read as
+    bytes, never run): what the zygote imports ahead for every child. A
+    named pipe, device or link is skipped, unopened or without blocking."""
+    left, files = most_bytes, 0
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            if not name.endswith(".py") or left <= 0 or files >= most_files:
+                continue
+            files += 1
+            try:
+                fd = os.open(os.path.join(root, name), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            except OSError:
+                continue
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
                     continue
-                left -= len(text)
-                if word.encode() in text:
-                    return True
+                text = os.read(fd, left)
+            except OSError:
+                continue
+            finally:
+                os.close(fd)
+            left -= len(text)
+            if word.encode() in text:
+                return True
     return False
 
 

@@ -245,3 +245,27 @@ def test_the_task_budget_ends_a_slow_task(tmp_path, use_bwrap):
     failed = [o for o in outcomes if isinstance(o, Failed)]
     assert failed and failed[0].kind == "timeout" and "time budget" in failed[0].message
     assert elapsed < 4, elapsed
+
+
+def test_the_zygote_reads_only_regular_files_when_it_looks_ahead(tmp_path):
+    """What the zygote imports ahead depends on the submission's text; a
+    named pipe, a link to a device or to a file elsewhere is never opened
+    for reading (a pipe would block the zygote, and every task with it)."""
+    import threading
+
+    from grader.zygote import _mentions
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    os.mkfifo(sub / "a_pipe.py")
+    (sub / "b_device.py").symlink_to("/dev/zero")
+    (tmp_path / "elsewhere.py").write_text("import array_api_compat\n")
+    (sub / "c_link.py").symlink_to(tmp_path / "elsewhere.py")
+    (sub / "conv.py").write_text("import numpy as np\n")
+    found: list[bool] = []
+    reader = threading.Thread(target=lambda: found.append(_mentions(str(sub), "array_api_compat")),
+                              daemon=True)
+    reader.start()
+    reader.join(10)
+    assert found == [False]  # finished, and the linked file was not read
+    (sub / "d_real.py").write_text("from array_api_compat import array_namespace\n")
+    assert _mentions(str(sub), "array_api_compat")
