@@ -85,14 +85,20 @@ def _empty(folder: str) -> None:
                 pass
 
 
-def _mentions(folder: str, word: str, most_bytes: int = 4 << 20, most_files: int = 256) -> bool:
+def _mentions(folder: str, word: str, most_bytes: int = 4 << 20, most_files: int = 256,
+              most_entries: int = 4096) -> bool:
     """Whether any regular .py file below `folder` holds `word` (read as
     bytes, never run): what the zygote imports ahead for every child. A
-    named pipe, device or link is skipped, unopened or without blocking."""
-    left, files = most_bytes, 0
-    for root, _dirs, names in os.walk(folder):
+    named pipe, device or link is skipped, unopened or without blocking;
+    the look stops after `most_files` .py files, `most_bytes` read or
+    `most_entries` names seen (a folder of thousands gets no look-ahead)."""
+    left, files, entries = most_bytes, 0, 0
+    for root, dirs, names in os.walk(folder):
+        entries += len(dirs) + len(names)
         for name in names:
-            if not name.endswith(".py") or left <= 0 or files >= most_files:
+            if left <= 0 or files >= most_files or entries > most_entries:
+                return False
+            if not name.endswith(".py"):
                 continue
             files += 1
             try:
@@ -110,6 +116,8 @@ def _mentions(folder: str, word: str, most_bytes: int = 4 << 20, most_files: int
             left -= len(text)
             if word.encode() in text:
                 return True
+        if entries > most_entries:
+            return False
     return False
 
 
