@@ -142,15 +142,19 @@ def _summary_line(total: int, reused: int, reasons: Counter, flagged: int) -> st
 
 def write_summaries(out: Path, students: list[str], fingerprints: dict[str, Fingerprint],
                     submissions_root: Path | None = None, similarity: float | None = None):
-    """gradebook.csv, scores.png and report.html from the current results."""
-    from .class_report import class_report_html
-    from .plot import scores_png
+    """gradebook.csv, scores.png and report.html from the current results.
+    The plot is drawn in a process of its own (grader.batch.plot.drawing)
+    while this one compares the students' code (the class report's slow
+    part); the report embeds the plot."""
+    from .class_report import class_report_html, similar_code
+    from .plot import drawing
     columns, rows = collect(out, students, fingerprints)
     atomic_write(out / "gradebook.csv", gradebook_csv(columns, rows))
-    png = scores_png(columns, rows)
+    with drawing(columns, rows) as plot:
+        pairs = similar_code(rows, columns, submissions_root, similarity)
+        png = plot()
     atomic_write(out / "scores.png", png)
-    atomic_write(out / "report.html", class_report_html(out, columns, rows, png, submissions_root,
-                                                        similarity))
+    atomic_write(out / "report.html", class_report_html(out, columns, rows, png, pairs, similarity))
     return rows
 
 

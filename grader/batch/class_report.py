@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from .files import ERRORS, FEEDBACK, part_of, task_of
 from .gradebook import Row
+from .similarity import DEFAULT_THRESHOLD, SimilarPair, similar_pairs
 
 SLOWEST = 10
 SIMILAR_SHOWN = 50
@@ -172,18 +173,24 @@ def _similar(pairs) -> str:
     return _table(["student", "student", "similar modules", "highest"], rows, {3}) + more
 
 
+def similar_code(rows: list[Row], columns: list[str], submissions_root: Path | None,
+                 threshold: float | None = None) -> list[SimilarPair] | None:
+    """The graded students' pairs of similar module files (similarity.similar_pairs);
+    None when the comparison is off (no submissions folder)."""
+    if submissions_root is None:
+        return None
+    folders = {r.student: submissions_root / r.student for r in rows if r.graded}
+    modules = sorted({f"{c.split('.')[0]}.py" for c in columns})
+    return similar_pairs(folders, modules, DEFAULT_THRESHOLD if threshold is None else threshold)
+
+
 def class_report_html(out: Path, columns: list[str], rows: list[Row], png: bytes | None = None,
-                      submissions_root: Path | None = None, threshold: float | None = None) -> str:
-    """The report's HTML text for the rows of a batch in `out`."""
-    from .similarity import DEFAULT_THRESHOLD, similar_pairs
+                      pairs: list[SimilarPair] | None = None, threshold: float | None = None) -> str:
+    """The report's HTML text for the rows of a batch in `out`; `pairs`:
+    similar_code's (None: the comparison was off)."""
     graded = [r for r in rows if r.graded]
     errors = [r for r in rows if not r.graded]
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
-    pairs = None
-    if submissions_root is not None:
-        folders = {r.student: submissions_root / r.student for r in graded}
-        modules = sorted({f"{c.split('.')[0]}.py" for c in columns})
-        pairs = similar_pairs(folders, modules, threshold)
     totals = [r.total or 0.0 for r in graded]
     top = max((r.max or 0.0 for r in graded), default=0.0)
     summary = (f"{len(rows)} students: {len(graded)} graded, {len(errors)} grading errors."

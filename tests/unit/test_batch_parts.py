@@ -113,3 +113,23 @@ def test_pack_and_unpack_keep_files_links_and_pipes(tmp_path):
     assert (copy / "conv.py").read_text() == "def conv2d(): pass\n"
     assert os.readlink(copy / "pooling.py") == "/dev/stdin"
     assert submission_digest(copy) == submission_digest(d)
+
+
+def test_the_plot_drawn_in_its_own_process_is_the_plot_drawn_here(monkeypatch):
+    """grader.batch.plot.drawing: the spawned process's PNG is byte for byte
+    scores_png's, and where no process can start the plot is drawn here."""
+    from grader.batch import plot
+    columns = ["padding.pad2d", "conv.conv2d"]
+    rows = [Row("alice", 7.0, 8.0, {"padding.pad2d": (4.0, 4.0), "conv.conv2d": (3.0, 4.0)}, result={"x": 1}),
+            Row("bob", 2.5, 8.0, {"padding.pad2d": (2.5, 4.0), "conv.conv2d": (0.0, 4.0)}),
+            Row("carol", error="no module files")]
+    here = plot.scores_png(columns, rows)
+    assert here.startswith(b"\x89PNG\r\n\x1a\n")
+    with plot.drawing(columns, rows) as png:
+        assert png() == here
+
+    def no_process(*args, **kwargs):
+        raise OSError("no process")
+    monkeypatch.setattr(plot, "ProcessPoolExecutor", no_process)
+    with plot.drawing(columns, rows) as png:
+        assert png() == here
