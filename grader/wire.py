@@ -36,6 +36,7 @@ DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8",
 
 
 _NAME = {np.dtype(n): n for n in DTYPES}
+_ALLOWED = {n: np.dtype(n) for n in DTYPES}
 
 
 def dtype_name(dt: np.dtype) -> str:
@@ -51,8 +52,9 @@ def encode(header: dict, arrays: dict[str, np.ndarray] | None = None) -> bytes:
     """One frame: the header plus the arrays' raw bytes (C order)."""
     blobs, specs, offset = [], [], 0
     for name, a in (arrays or {}).items():
-        a = np.asarray(a, order="C")  # (ascontiguousarray would make 0-d arrays 1-d)
-        blobs.append(a.tobytes())
+        if type(a) is not np.ndarray:
+            a = np.asarray(a)
+        blobs.append(a.tobytes())  # C order, whatever the layout
         specs.append({"name": name, "dtype": dtype_name(a.dtype), "shape": list(a.shape), "offset": offset,
                       "nbytes": a.nbytes})
         offset += a.nbytes
@@ -61,7 +63,8 @@ def encode(header: dict, arrays: dict[str, np.ndarray] | None = None) -> bytes:
 
 
 def decode(head: bytes, data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
-    """Parse a frame's header and rebuild its arrays, checking every field."""
+    """Parse a frame's header and rebuild its arrays, checking every field;
+    each array is a fresh copy of its bytes."""
     try:
         header = json.loads(head)
     except (ValueError, RecursionError) as exc:
@@ -69,21 +72,22 @@ def decode(head: bytes, data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     if not isinstance(header, dict) or not isinstance(header.get("arrays", []), list):
         raise WireError("header is not an object with an 'arrays' list")
     arrays = {}
+    size = len(data)
     for spec in header.pop("arrays", []):
         try:
             name, dtype, shape = str(spec["name"]), spec["dtype"], spec["shape"]
             offset, nbytes = int(spec["offset"]), int(spec["nbytes"])
         except (KeyError, TypeError, ValueError):
             raise WireError("malformed array entry") from None
-        if dtype not in DTYPES:
+        dt = _ALLOWED.get(dtype) if type(dtype) is str else None
+        if dt is None:
             raise WireError(f"dtype {dtype!r} is not allowed")
-        if not isinstance(shape, list) or not all(type(n) is int and 0 <= n < 2**31 for n in shape):
+        if type(shape) is not list or not all(type(n) is int and 0 <= n < 2**31 for n in shape):
             raise WireError("malformed shape")
-        dt = np.dtype(dtype)
-        if math.prod(shape) * dt.itemsize != nbytes or not (
-                offset >= 0 and offset + nbytes <= len(data)):
+        count = math.prod(shape)
+        if count * dt.itemsize != nbytes or not (offset >= 0 and offset + nbytes <= size):
             raise WireError("array size does not match its bytes")
-        arrays[name] = np.frombuffer(data[offset:offset + nbytes], dtype=dt).reshape(shape).copy()
+        arrays[name] = np.frombuffer(data, dt, count, offset).reshape(shape).copy()
     return header, arrays
 
 
