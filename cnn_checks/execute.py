@@ -72,11 +72,14 @@ def prepare(case: Case, xp: str = "numpy", device: str = "cpu") -> dict[str, Any
     return {name: torch.as_tensor(np.array(a), device=device) for name, a in case.arrays.items()}
 
 
-def execute(task: Task, fn: Any, case: Case, prepared: dict[str, Any] | None = None) -> Returned | Failed:
+def execute(task: Task, fn: Any, case: Case, prepared: dict[str, Any] | None = None,
+            measure_cpu: bool = True) -> Returned | Failed:
     """Call `fn` on `case` (NumPy inputs: fresh copies, or `prepared`, e.g.
-    the grader's read-only inputs); never raises for the callee's faults."""
+    the grader's read-only inputs); never raises for the callee's faults.
+    `measure_cpu`: fill Returned.cpu_seconds (this process's CPU time, two
+    system calls; the grader's child leaves it to the grader)."""
     arrays = prepare(case) if prepared is None else prepared
-    start, cpu_start = time.perf_counter(), time.process_time()
+    start, cpu_start = time.perf_counter(), time.process_time() if measure_cpu else 0.0
     try:
         result = task.call(fn, arrays, dict(case.params))
     except WrongStructure as exc:
@@ -94,7 +97,8 @@ def execute(task: Task, fn: Any, case: Case, prepared: dict[str, Any] | None = N
                                          f"work on a copy (functions never modify their inputs)",
                           seconds=time.perf_counter() - start)
         return Failed(Kind.EXCEPTION, describe_exception(exc), seconds=time.perf_counter() - start)
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start if measure_cpu else 0.0
     values = to_values(result, task.outputs)
     if isinstance(values, str):
         return Failed(Kind.STRUCTURE, values, seconds=seconds)

@@ -269,3 +269,44 @@ def test_the_zygote_reads_only_regular_files_when_it_looks_ahead(tmp_path):
     assert found == [False]  # finished, and the linked file was not read
     (sub / "d_real.py").write_text("from array_api_compat import array_namespace\n")
     assert _mentions(str(sub), "array_api_compat")
+
+
+@slow
+@pytest.mark.parametrize("lazily", [False, True], ids=["named", "imported-during-a-call"])
+def test_every_call_draws_from_freshly_seeded_generators(tmp_path, lazily):
+    """Code that draws from Python's and NumPy's global generators gets the
+    same draws at every call, in a batch as alone: the child reseeds before
+    each call of code that mentions `random`, also when that code is a
+    helper module first imported during a call; code that mentions neither
+    is seeded once, when its module loads."""
+    draws = """
+        import random
+        import numpy as np
+        def draws():
+            return [random.random(), float(np.random.rand())]
+    """
+    if lazily:  # losses.py never names the generators; its helper does, imported at the first call
+        sub = _submission(tmp_path / "sub", helper=draws, losses="""
+            import numpy as np
+            def softmax(z, axis=-1):
+                import helper
+                return np.array(helper.draws())
+        """)
+    else:
+        sub = _submission(tmp_path / "sub", losses=draws + """
+        def softmax(z, axis=-1):
+            return np.array(draws())
+        """)
+    case = SOFTMAX_CASE
+    with Sandbox(sub, Limits(), None if BWRAP else False) as sandbox:
+        child = sandbox.start("losses.softmax", [])
+        assert not isinstance(child, Failed), child
+        outcomes = [child.call(case), *child.batch([case] * 4), child.call(case)]
+        child.close()
+    import random
+    random.seed(0)
+    np.random.seed(0)
+    seeded = [random.random(), float(np.random.rand())]
+    for outcome in outcomes:
+        assert isinstance(outcome, Returned), outcome
+        assert outcome.values[0].array.tolist() == seeded
