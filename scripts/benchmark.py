@@ -135,12 +135,16 @@ def run_measure(submission: Path, env: dict, examples: int | None) -> dict:
     return data
 
 
-def run_prewarm(env: dict, examples: int, tasks: list[str] | None = None) -> None:
-    """`grader prewarm`: the cases and expected answers for `examples` (untimed)."""
-    cmd = [sys.executable, "-m", "grader.cli", "prewarm", "--examples", str(examples)]
+def run_prewarm(env: dict, examples: int | None, tasks: list[str] | None = None,
+                grader_root: Path = ROOT) -> None:
+    """`grader prewarm` of the grader in `grader_root`: the cases and
+    expected answers for `examples` (None: the rubric's), untimed."""
+    cmd = [sys.executable, "-m", "grader.cli", "prewarm"]
+    if examples:
+        cmd += ["--examples", str(examples)]
     if tasks:
         cmd += ["--tasks", *tasks]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=grader_root, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"prewarming {examples} examples failed:\n{proc.stderr[-3000:]}")
 
@@ -203,7 +207,7 @@ def run_batch(n: int, folder: Path, env: dict, extra: list[str], grader_root: Pa
     return wall
 
 
-def baseline_rate(k: int, work: Path, env: dict, extra: list[str]) -> float | None:
+def baseline_rate(k: int, work: Path, env: dict, examples: int | None) -> float | None:
     """Submissions per hour of BASELINE_REVISION's `grader batch` on k copies
     of its reference, measured now (its cases drawn first, untimed, into a
     cache of its own); None where the revision cannot be unpacked. That
@@ -220,8 +224,8 @@ def baseline_rate(k: int, work: Path, env: dict, extra: list[str]) -> float | No
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(root, filter="data")
     env = dict(env, CNN_GRADER_CACHE=str(work / "baseline-cache"))
-    subprocess.run([sys.executable, "-m", "grader.cli", "prewarm", *extra], cwd=root, env=env,
-                   capture_output=True, check=True)
+    run_prewarm(env, examples, grader_root=root)
+    extra = ["--examples", str(examples)] if examples else []
     wall = run_batch(k, work / "baseline-batch", env, extra, grader_root=root)
     return k / wall * 3600
 
@@ -233,8 +237,7 @@ def batch_curve(args, env: dict, work: Path) -> None:
         return
     settings = ["--tasks", *args.batch_tasks, "--examples", str(args.batch_examples)]
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-    subprocess.run([sys.executable, "-m", "grader.cli", "prewarm", *settings], cwd=ROOT, env=env,
-                   capture_output=True, check=True)
+    run_prewarm(env, args.batch_examples, args.batch_tasks)
     print(f"\nbatch cost curve: copies of the reference, tasks {' '.join(args.batch_tasks)}, "
           f"{args.batch_examples} examples per part, {args.jobs or os.cpu_count()} jobs, cases cached "
           f"beforehand (grader prewarm); wall time includes the gradebook, plot and class report")
@@ -368,7 +371,7 @@ def main(argv=None) -> int:
             if not args.no_baseline:
                 print(f"\nbaseline: the grader at {BASELINE_REVISION} (a sandbox per task), `grader batch` "
                       f"on {k} copies of its reference, its rubric ({label}), warm cache ...", flush=True)
-                measured = baseline_rate(k, work, env, extra)
+                measured = baseline_rate(k, work, env, args.examples)
                 if measured is None:
                     print(f"  ({BASELINE_REVISION} is not in this repository: the recorded rate is used)")
                 else:
