@@ -89,8 +89,10 @@ def cmd_prewarm(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .versions import grader_version
     parser = argparse.ArgumentParser(prog="grader", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {grader_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("grade", help="grade one submission folder")

@@ -13,12 +13,26 @@ class UsageError(Exception):
     """A command-line argument that names nothing (exit status 2)."""
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (else a usage error,
+    exit status 2, that says what was given)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value}")
+    return value
+
+
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """--rubric, --examples, --workers, --no-bwrap and --tasks."""
     parser.add_argument("--rubric", type=Path, default=None,
                         help="rubric TOML (default: grader/rubric.toml)")
-    parser.add_argument("--examples", type=int, default=None, help="Hypothesis examples per part")
-    parser.add_argument("--workers", type=int, default=None, help="tasks graded in parallel")
+    parser.add_argument("--examples", type=positive_int, default=None,
+                        help="Hypothesis examples per part (at least 1)")
+    parser.add_argument("--workers", type=positive_int, default=None,
+                        help="tasks graded in parallel (at least 1)")
     parser.add_argument("--no-bwrap", action="store_true", help="use the fallback sandbox")
     parser.add_argument("--tasks", nargs="*", help="only these tasks or modules (e.g. conv optim.Adam)")
 

@@ -116,3 +116,25 @@ def test_oracle_is_quiet_about_same_padding():
         warnings.warn("other warnings still show", UserWarning, stacklevel=1)
     assert expected.array.shape == (1, 1, 5, 5)
     assert [str(w.message) for w in caught] == ["other warnings still show"]
+
+
+@pytest.mark.parametrize("option, value", [("--examples", "0"), ("--examples", "-3"),
+                                           ("--examples", "many"), ("--workers", "0")])
+def test_counts_below_one_are_usage_errors(option, value, tmp_path, capsys):
+    """`--examples 0` used to end in a traceback (exit 1): now a usage error
+    (exit 2) that says what a count must be, before anything is graded."""
+    _copy_solutions(tmp_path / "sub")
+    with pytest.raises(SystemExit) as stop:
+        grader_main(["grade", str(tmp_path / "sub"), option, value, "--tasks", "padding"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: expected a whole number of at least 1" in err
+    assert "Traceback" not in err
+
+
+def test_version(capsys):
+    from grader.versions import grader_version
+    with pytest.raises(SystemExit) as stop:
+        grader_main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"grader {grader_version()}"
