@@ -51,7 +51,7 @@ def cmd_grade(args) -> int:
     start = time.perf_counter()
     status = 0
     try:
-        reports = grade_submission(submission, settings)
+        reports = grade_submission(submission, settings, progress=sys.stderr.isatty())
     except LayoutError as exc:
         print(f"grader: {submission}: {exc}", file=sys.stderr)
         max_score = sum(settings.rubric.task_points(t) for t in settings.tasks)

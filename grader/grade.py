@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -257,21 +257,55 @@ def _grade_task_job(args: tuple[str, Path, Settings, Path]) -> TaskReport:
     return grade_task(name, submission, settings, _worker_sandbox(submission, settings, runtime))
 
 
-def grade_submission(submission: Path, settings: Settings) -> list[TaskReport]:
+def grade_submission(submission: Path, settings: Settings, progress: bool = False) -> list[TaskReport]:
     """Every task of the rubric, in parallel over `settings.workers` processes,
     each with one sandbox that forks a fresh child per task. Raises
     cnn_checks.implementations.LayoutError, with a message for the student,
-    when the folder holds no module files."""
+    when the folder holds no module files. `progress`: a progress bar of the
+    tasks graded on standard error (for a terminal)."""
     submission = Path(submission).resolve()
     check_layout(submission)
     names = [t for t in settings.tasks if t in TASKS]
     runtime = runtime_for_grading()
-    if settings.workers <= 1 or len(names) <= 1:
-        with Sandbox(submission, settings.limits, settings.use_bwrap, runtime) as sandbox:
-            return [grade_task(name, submission, settings, sandbox) for name in names]
-    jobs = [(name, submission, settings, runtime) for name in names]
-    # Slow tasks first, so the workers finish together.
-    order = sorted(range(len(jobs)), key=lambda i: -settings.rubric.task_points(names[i]))
-    with ProcessPoolExecutor(min(settings.workers, len(jobs)), mp_context=get_context("fork")) as pool:
-        done = dict(zip(order, pool.map(_grade_task_job, [jobs[i] for i in order]), strict=True))
-    return [done[i] for i in range(len(jobs))]
+    with _progress_bar(len(names), progress) as bar:
+        if settings.workers <= 1 or len(names) <= 1:
+            with Sandbox(submission, settings.limits, settings.use_bwrap, runtime) as sandbox:
+                reports = []
+                for name in names:
+                    reports.append(grade_task(name, submission, settings, sandbox))
+                    bar.update(1)
+                return reports
+        jobs = [(name, submission, settings, runtime) for name in names]
+        # Slow tasks first, so the workers finish together.
+        order = sorted(range(len(jobs)), key=lambda i: -settings.rubric.task_points(names[i]))
+        done: dict[int, TaskReport] = {}
+        with ProcessPoolExecutor(min(settings.workers, len(jobs)), mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(_grade_task_job, jobs[i]): i for i in order}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                bar.update(1)
+        return [done[i] for i in range(len(jobs))]
+
+
+class _NoBar:
+    """What _progress_bar gives when no bar is shown."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        return None
+
+
+def _progress_bar(total: int, show: bool):
+    """A tqdm bar of `total` tasks on standard error when `show`, else a
+    stand-in that shows nothing."""
+    if not show:
+        return _NoBar()
+    import sys
+
+    from tqdm import tqdm
+    return tqdm(total=total, desc="grading", unit="task", file=sys.stderr, leave=False)

@@ -28,6 +28,14 @@ from pathlib import Path
 
 from .release import PROJECT, TEMPLATES
 
+#: Gradescope's default container memory (MB), and what the grader itself
+#: needs of it: its own process with PyTorch, the sandbox and the case
+#: cache (one grading of the reference peaked at about 320 MiB, summed over
+#: its processes, with one task at a time). Each task's children may use
+#: the rest (`memory_mb` of the zip's rubric).
+CONTAINER_MB = 768
+GRADER_RESERVE_MB = 384
+
 #: What of the project goes into /autograder/source.
 SOURCE_DIRS = ("grader", "solutions", "cnn_checks", "assignments")
 SOURCE_FILES = ("requirements.lock",)
@@ -93,33 +101,77 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
     zf.writestr(info, data)
 
 
-def baked_rubric(rubric: Path) -> str:
+def container_limits(rubric: Path, container_mb: int) -> dict[str, int]:
+    """The settings that make a grading fit a container of `container_mb`:
+    one task at a time, and each task's memory (`memory_mb`, all its
+    processes) at most what the grader leaves free (GRADER_RESERVE_MB),
+    never more than the rubric's own, in the rubric and in every task's
+    own limits."""
+    from .rubric import Rubric
+    if container_mb - GRADER_RESERVE_MB < 128:
+        raise ValueError(f"--container-mb {container_mb}: the grader itself needs about "
+                         f"{GRADER_RESERVE_MB} MB; give the container at least {GRADER_RESERVE_MB + 128} MB")
+    loaded = Rubric.load(rubric)
+    memory = min(int(loaded.setting("memory_mb", 2048)), container_mb - GRADER_RESERVE_MB)
+    return {"workers": 1, "memory_mb": memory}
+
+
+def with_settings(rubric_text: str, settings: dict[str, int]) -> str:
+    """`rubric_text` with these `[settings]` values set (an existing line
+    replaced, else added), and any task's own `memory_mb` lowered to the
+    setting's."""
+    import tomllib
+    lines = rubric_text.splitlines()
+    start = next((i for i, text in enumerate(lines) if text.strip() == "[settings]"), None)
+    if start is None:
+        lines += ["", "[settings]"]
+        start = len(lines) - 1
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    body = [text for text in lines[start + 1:end]
+            if not any(re.match(rf"\s*{key}\s*=", text) for key in settings)]
+    lines[start + 1:end] = [f"{key} = {value}   # set by `grader gradescope` for the container"
+                            for key, value in settings.items()] + body
+    text = "\n".join(lines) + "\n"
+    if "memory_mb" in settings:  # a task's own limit may not exceed the container's share
+        text = re.sub(r"(?m)^(\s*memory_mb\s*=\s*)(\d+)",
+                      lambda m: m.group(1) + str(min(int(m.group(2)), settings["memory_mb"])), text)
+    parsed = tomllib.loads(text).get("settings", {})
+    if any(parsed.get(key) != value for key, value in settings.items()):
+        raise ValueError("could not set the container's limits in the rubric")
+    return text
+
+
+def baked_rubric(rubric: Path, container_mb: int = CONTAINER_MB) -> str:
     """The rubric's text with the course secret set in it (the grader's
     resolution order: CNN_GRADER_SECRET, the rubric's own, the instructor's
     secret file, created when missing): the autograder then draws the same
-    hidden cases as the instructor's own `grader grade`. The zip is as
-    secret as the reference solutions it also holds."""
+    hidden cases as the instructor's own `grader grade`; and with limits
+    that fit Gradescope's container of `container_mb` (container_limits).
+    The zip is as secret as the reference solutions it also holds."""
     from .course_secret import resolve, with_secret
     from .rubric import Rubric
     secret = resolve(Rubric.load(rubric).secret)  # refuses a broken rubric now, not on Gradescope
     if secret is None:
         raise ValueError("no course secret: set CNN_GRADER_SECRET or [course] secret in the rubric")
-    return with_secret(rubric.read_text(), secret.value)
+    text = with_settings(rubric.read_text(), container_limits(rubric, container_mb))
+    return with_secret(text, secret.value)
 
 
 def build_zip(out: Path, project: Path | None = None, rubric: Path | None = None,
               grader_args: list[str] | None = None, timeout: int = 540,
-              allow_fallback: bool = False) -> Path:
+              allow_fallback: bool = False, container_mb: int = CONTAINER_MB) -> Path:
     """Write the autograder zip. `rubric` replaces grader/rubric.toml inside
     it; `grader_args` (e.g. ["--examples", "50"]) are passed to every
-    `grader grade`; `timeout` stops the grader before Gradescope's limit."""
+    `grader grade`; `timeout` stops the grader before Gradescope's limit;
+    `container_mb`: the memory of the assignment's Gradescope container,
+    which the zip's limits fit (container_limits)."""
     project = Path(project or PROJECT).resolve()
     for needed in ("grader", "solutions", "cnn_checks", "pyproject.toml", "requirements.lock"):
         if not (project / needed).exists():
             raise FileNotFoundError(f"{project} is not the exercise project: no {needed}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    rubric_text = baked_rubric(Path(rubric or project / "grader" / "rubric.toml"))
+    rubric_text = baked_rubric(Path(rubric or project / "grader" / "rubric.toml"), container_mb)
     with zipfile.ZipFile(out, "w") as zf:
         for name in ("setup.sh", "run_autograder"):
             _add(zf, name, (TEMPLATES / "gradescope" / name).read_bytes(), executable=True)
@@ -158,14 +210,25 @@ def cmd_gradescope(args) -> int:
         return 2
     try:
         out = build_zip(Path(args.out), args.project, args.rubric, _args_from(args), args.timeout,
-                        args.allow_fallback or args.no_bwrap)
+                        args.allow_fallback or args.no_bwrap, args.container_mb)
     except (FileNotFoundError, ValueError) as exc:
         print(f"grader gradescope: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {out}: upload it as the assignment's autograder (Configure Autograder -> zip file)")
     from .course_secret import resolve
     from .rubric import Rubric
-    secret = resolve(Rubric.load(args.rubric).secret)
+    rubric = Rubric.load(args.rubric)
+    from cnn_checks.tasks import TASKS
+    graded = select_tasks(args.tasks) or list(TASKS)
+    total = sum(rubric.task_points(t) for t in graded)
+    limits = container_limits(Path(args.rubric or PROJECT / "grader" / "rubric.toml"), args.container_mb)
+    print(f"total: {total:g} points (the rubric's, for the {len(graded)} tasks graded): set the "
+          f"assignment's total points on Gradescope to {total:g}, else a full score shows as "
+          f"{total:g} out of another number")
+    print(f"limits for a {args.container_mb} MB container: one task at a time, each with at most "
+          f"{limits['memory_mb']} MiB (its processes together); if you give the assignment more "
+          f"memory on Gradescope, rebuild with --container-mb")
+    secret = resolve(rubric.secret)
     if secret is not None:
         print(f"its hidden cases come from course secret {secret.fingerprint} ({secret.origin}); "
               f"keep the zip private: it holds that secret")
@@ -175,12 +238,16 @@ def cmd_gradescope(args) -> int:
 
 def register(sub, common):
     """Add the `gradescope` subcommand to the grader's parser."""
-    from .options import add_build_arguments
+    from .options import add_build_arguments, positive_int
     p = sub.add_parser("gradescope", help="build a Gradescope autograder zip")
     add_build_arguments(p, "the zip to write (OUT.zip)", "the exercise project")
-    p.add_argument("--timeout", type=int, default=540,
+    p.add_argument("--timeout", type=positive_int, default=540,
                    help="seconds before run_autograder stops the grader (default 540; keep it "
                         "below the assignment's Gradescope timeout)")
+    p.add_argument("--container-mb", type=positive_int, default=CONTAINER_MB,
+                   help=f"memory of the assignment's Gradescope container in MB (default {CONTAINER_MB}, "
+                        f"Gradescope's default): the zip grades one task at a time, each task with "
+                        f"what the grader leaves free")
     p.add_argument("--allow-fallback", action="store_true",
                    help="grade even where bubblewrap does not work (weaker sandbox)")
     common(p)

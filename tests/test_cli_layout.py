@@ -138,3 +138,46 @@ def test_version(capsys):
         grader_main(["--version"])
     assert stop.value.code == 0
     assert capsys.readouterr().out.strip() == f"grader {grader_version()}"
+
+
+def _grade_on(tmp_path, terminal: bool) -> tuple[str, dict]:
+    """`python -m grader grade` on the reference's padding, its standard
+    error a terminal (a pseudo-terminal) or a pipe; (stderr, results)."""
+    import pty
+    sub = _copy_solutions(tmp_path / "sub")
+    out = tmp_path / f"results-{terminal}.json"
+    argv = [sys.executable, "-m", "grader", "grade", str(sub), "--tasks", "padding", "conv",
+            "--examples", "3", "--out", str(out)]
+    if not terminal:
+        run = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        return run.stderr, json.loads(out.read_text())
+    import fcntl
+    import struct
+    import termios
+    leader, follower = pty.openpty()
+    # a terminal of 24 rows and 100 columns (a new pseudo-terminal has none)
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the grader is done
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(300) == 0
+    os.close(leader)
+    return b"".join(chunks).decode(errors="replace"), json.loads(out.read_text())
+
+
+@pytest.mark.slow
+def test_grade_shows_progress_on_a_terminal_only(tmp_path):
+    shown, results = _grade_on(tmp_path, terminal=True)
+    assert "grading" in shown and "/3 " in shown, shown  # "0/3 ", ...: a bar of the 3 tasks
+    assert results["score"] == results["max_score"] > 0
+    quiet, _ = _grade_on(tmp_path / "pipe", terminal=False)
+    assert "grading" not in quiet and "/3 " not in quiet, quiet

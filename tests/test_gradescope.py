@@ -31,6 +31,7 @@ import pytest
 
 from cnn_checks.tasks import TASKS
 from grader.cli import main as grader_main
+from grader.rubric import Rubric
 from grader.sandbox import bwrap_path
 
 pytestmark = pytest.mark.slow  # builds the autograder zip and runs setup.sh and run_autograder
@@ -324,18 +325,17 @@ def _upload(folder: Path, kind: str) -> None:
         (target / name).write_text(text)
 
 
-@pytest.mark.slow
-def test_real_image_build_and_three_uploads(tmp_path):
-    """setup.sh exactly as Gradescope runs it (no GRADER_PYTHON): a venv, the
-    locked install of PyTorch (CPU) and of the zip, the case cache; then
-    run_autograder, with that venv, on three uploads."""
-    tasks = ["padding", "conv", "pooling"]
-    zip_path = tmp_path / "autograder.zip"
-    assert grader_main(["gradescope", str(zip_path), "--examples", "5", "--tasks", *tasks]) == 0
-    root = unpack(zip_path, tmp_path / "autograder")
+def _build_image(zip_path: Path, where: Path, extra_env: dict[str, str] | None = None):
+    """Unpack the zip and run its setup.sh exactly as Gradescope does (no
+    GRADER_PYTHON); then check the venv it built: the grader and the
+    reference from the zip, PyTorch 2.13.0 (CPU), no CUDA package, every
+    package at the lock's version. (root, env, setup's CompletedProcess,
+    seconds)."""
+    root = unpack(zip_path, where)
     env = {k: v for k, v in os.environ.items()
            if k not in ("GRADER_PYTHON", "PYTHONPATH", "CNN_GRADER_CACHE", "VIRTUAL_ENV")}
     env["AUTOGRADER_ROOT"] = str(root)
+    env.update(extra_env or {})
     if not HAVE_BWRAP:
         env["GRADER_ALLOW_FALLBACK"] = "1"
     start = time.monotonic()
@@ -346,11 +346,12 @@ def test_real_image_build_and_three_uploads(tmp_path):
     venv_python = root / "grader-venv" / "bin" / "python"
     assert venv_python.is_file()
     # the grader and the reference come from the zip, installed (not from this checkout)
-    where = subprocess.run([str(venv_python), "-c", "import grader, solutions, torch; "
-                            "print(grader.__file__); print(solutions.__file__); print(torch.__version__)"],
-                           cwd="/", capture_output=True, text=True, check=True, env=env).stdout.split()
-    assert all("grader-venv" in w for w in where[:2]), where
-    assert where[2].startswith("2.13.0")
+    probe = "import grader, solutions, torch; print(grader.__file__); print(solutions.__file__); " \
+            "print(torch.__version__)"
+    where_from = subprocess.run([str(venv_python), "-c", probe], cwd="/", capture_output=True, text=True,
+                                check=True, env=env).stdout.split()
+    assert all("grader-venv" in w for w in where_from[:2]), where_from
+    assert where_from[2].startswith("2.13.0")
     listed = subprocess.run([str(venv_python), "-m", "pip", "list", "--format=freeze"],
                             capture_output=True, text=True, check=True, env=env).stdout
     assert "nvidia" not in listed.lower()
@@ -361,6 +362,19 @@ def test_real_image_build_and_three_uploads(tmp_path):
         name, _, version = line.partition("==")
         if name.lower() in lock:
             assert version.split("+")[0] == lock[name.lower()], (line, lock[name.lower()])
+    return root, env, setup, build_seconds
+
+
+@pytest.mark.slow
+def test_real_image_build_and_three_uploads(tmp_path):
+    """setup.sh exactly as Gradescope runs it (no GRADER_PYTHON): a venv, the
+    locked install of PyTorch (CPU, from the local wheel where pip has one,
+    as on this project's machines) and of the zip, the case cache; then
+    run_autograder, with that venv, on three uploads."""
+    tasks = ["padding", "conv", "pooling"]
+    zip_path = tmp_path / "autograder.zip"
+    assert grader_main(["gradescope", str(zip_path), "--examples", "5", "--tasks", *tasks]) == 0
+    root, env, setup, build_seconds = _build_image(zip_path, tmp_path / "autograder")
     # the case cache is drawn into the image
     cache = root / "grader-cache"
 
@@ -402,3 +416,70 @@ def test_real_image_build_and_three_uploads(tmp_path):
     assert buggy["score"] == buggy["max_score"] - (max_score - score)
     assert deep["score"] == 0 and deep["tests"] == []
     assert "no module files found; found hw/" in deep["output"]
+
+
+def _local_torch_wheel(dest: Path) -> Path | None:
+    """The CPU wheel of torch 2.13.0 that pip is configured to find on this
+    machine (find-links), copied into dest; None when there is none."""
+    run = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-index",
+                          "-d", str(dest), "torch==2.13.0"], capture_output=True, text=True)
+    wheels = sorted(dest.glob("torch-2.13.0*.whl"))
+    return wheels[0] if run.returncode == 0 and wheels else None
+
+
+@pytest.mark.slow
+def test_real_image_build_from_the_cpu_index_fits_the_default_container(tmp_path):
+    """setup.sh's other branch, where pip has no local PyTorch wheel: torch
+    from a PyTorch CPU index (TORCH_INDEX_URL; here a PEP 503 index served
+    on loopback holding the same CPU wheel PyTorch's index serves, since
+    this machine reaches no other host), everything else from the lock. Then
+    a correct upload graded on the whole rubric, with the zip's default
+    limits, stays within Gradescope's default container memory (the summed
+    PSS of run_autograder and everything it starts, sampled every 20 ms)."""
+    import http.server
+    import threading
+    import urllib.parse
+    from functools import partial
+
+    from process_memory import run_measured
+
+    from grader.gradescope import CONTAINER_MB
+    index = tmp_path / "index"
+    wheel = _local_torch_wheel(index / "simple" / "torch")
+    if wheel is None:
+        pytest.skip("no local torch wheel to serve as the CPU index (this branch then runs against "
+                    "download.pytorch.org, which this machine cannot reach)")
+    (index / "simple" / "torch" / "index.html").write_text(
+        f'<html><body><a href="{wheel.name}">{wheel.name}</a></body></html>\n')
+    served: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):
+            served.append(urllib.parse.unquote(self.path))
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(index)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        zip_path = tmp_path / "autograder.zip"
+        assert grader_main(["gradescope", str(zip_path), "--examples", "5"]) == 0
+        no_wheels = tmp_path / "no-local-wheels"
+        no_wheels.mkdir()
+        root, env, setup, _ = _build_image(zip_path, tmp_path / "autograder", {
+            "TORCH_INDEX_URL": f"http://127.0.0.1:{server.server_address[1]}/simple",
+            "PIP_FIND_LINKS": str(no_wheels)})
+    finally:
+        server.shutdown()
+    assert "PyTorch from the CPU index http://127.0.0.1:" in setup.stdout
+    assert f"/simple/torch/{wheel.name}" in served, served
+
+    _upload(root / "submission", "correct")
+    run, peak = run_measured([str(root / "source" / "run_autograder")], env=env, cwd=root / "source",
+                             timeout=900)
+    assert run.returncode == 0, run.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    check_gradescope_json(results)
+    assert results["score"] == results["max_score"] == sum(Rubric.load().task_points(t) for t in TASKS)
+    print(f"gradescope, whole rubric, default limits: peak memory {peak / 2**20:.0f} MiB "
+          f"(container {CONTAINER_MB} MB)")
+    assert 0 < peak < CONTAINER_MB * 10**6, peak

@@ -17,6 +17,8 @@
 #                      the installs (the case cache is still drawn)
 #   CNN_GRADER_CACHE   the case cache (default $ROOT/grader-cache)
 #   PYTHON             the Python to build the venv with (default: the newest >= 3.11)
+#   TORCH_INDEX_URL    PyTorch's CPU index (default https://download.pytorch.org/whl/cpu);
+#                      setting it skips the look for a local CPU wheel
 set -euo pipefail
 ROOT=${AUTOGRADER_ROOT:-/autograder}
 SOURCE="$ROOT/source"
@@ -75,15 +77,18 @@ else
     fi
     PIP=("$VENV/bin/python" -m pip install -q -c "$SOURCE/requirements.lock")
     # The oracle, CPU build only (a CUDA build is gigabytes and useless
-    # here): a local CPU wheel when pip is configured with one, else
-    # PyTorch's CPU index.
-    if "$VENV/bin/python" -m pip download -q --no-deps --no-index -d "$(mktemp -d)" \
-            torch==2.13.0 >/dev/null 2>&1; then
+    # here): a local CPU wheel when pip is configured with one (and no
+    # index is named), else PyTorch's CPU index. torch alone, without its
+    # dependencies: those come with the grader below, at the locked
+    # versions, from the ordinary index.
+    if [ -z "${TORCH_INDEX_URL:-}" ] && "$VENV/bin/python" -m pip download -q --no-deps --no-index \
+            -d "$(mktemp -d)" torch==2.13.0 >/dev/null 2>&1; then
+        echo "setup.sh: PyTorch from the local CPU wheel"
         "${PIP[@]}" torch==2.13.0
     else
-        # torch alone from that index; its dependencies come with the
-        # grader below, at the locked versions.
-        "${PIP[@]}" --no-deps torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+        TORCH_INDEX_URL=${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}
+        echo "setup.sh: PyTorch from the CPU index $TORCH_INDEX_URL"
+        "${PIP[@]}" --no-deps torch==2.13.0 --index-url "$TORCH_INDEX_URL"
     fi
     # A regular (not editable) install: the sandbox hides the installed
     # solutions/ and grader/ folders from student code, and /autograder/source
