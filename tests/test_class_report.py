@@ -17,10 +17,10 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
 
-from cnn_checks.kinds import TITLES
-
 import pytest
 from test_batch import ROOT, SOLUTIONS, assert_valid_png
+
+from cnn_checks.kinds import TITLES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus.build import make_reference, make_submission
