@@ -36,6 +36,8 @@ from pathlib import Path
 
 import nbformat
 
+from grader.grades import part_grades
+
 from . import checks, notebooks, quiz, quiz_report, status
 from .build import CODING, course_modules, course_settings, make_api
 
@@ -90,15 +92,16 @@ def score_coding(nb_dir: Path, modules, tasks=None, examples=None) -> dict:
             wanted = [t for t in wanted if any(t == s or t.startswith(s + ".") for s in tasks)]
         results = grade_modules(sub, wanted, examples)
     per_task: dict = {}
-    for test in results["tests"]:
-        task = test["name"].split(":")[0]
-        score, lines = per_task.get(task, (0.0, []))
-        head = f"{test['name']}: {test['score']:g}/{test['max_score']:g}"
-        if test["score"] >= test["max_score"]:
-            lines.append(f"{head} {test['output']}")          # "passed (20 examples)"
+    for grade in part_grades(results):  # the tests' typed records
+        if grade.task is None:
+            continue
+        score, lines = per_task.get(grade.task, (0.0, []))
+        head = f"{grade.name}: {grade.points:g}/{grade.max_points:g}"
+        if grade.passed:
+            lines.append(f"{head} {grade.output}")          # "passed (20 examples)"
         else:
-            lines.append(f"{head} FAILED\n{test['output']}")
-        per_task[task] = (score + test["score"], lines)
+            lines.append(f"{head} FAILED\n{grade.output}")
+        per_task[grade.task] = (score + grade.points, lines)
     out = {}
     for name, task in TASKS.items():
         if task.module not in modules:

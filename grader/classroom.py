@@ -45,6 +45,9 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .grades import part_grades
+from .render import cap, csv_cell, md_block, md_inline
+
 MANIFEST = ".classroom.json"
 REPOS = ".repos"
 GRADE_BRANCH = "grade"
@@ -197,20 +200,17 @@ def load_results(path: Path) -> dict | None:
     return data
 
 
-def task_of(test_name: str) -> str:
-    """`conv.conv2d: dilation` -> `conv.conv2d`."""
-    return test_name.split(": ", 1)[0]
-
-
 def by_task(data: dict) -> dict[str, dict]:
+    """task -> score, max_score and the failing parts' records, from the
+    tests' typed records (grader/grades.py); a test whose task is unknown
+    stands alone under its own name."""
     tasks: dict[str, dict] = {}
-    for t in data["tests"]:
-        entry = tasks.setdefault(task_of(str(t.get("name", "?"))),
-                                 {"score": 0.0, "max_score": 0.0, "failed": []})
-        entry["score"] += float(t.get("score", 0))
-        entry["max_score"] += float(t.get("max_score", 0))
-        if float(t.get("score", 0)) < float(t.get("max_score", 0)):
-            entry["failed"].append(t)
+    for g in part_grades(data):
+        entry = tasks.setdefault(g.label, {"score": 0.0, "max_score": 0.0, "failed": []})
+        entry["score"] += g.points
+        entry["max_score"] += g.max_points
+        if not g.passed:
+            entry["failed"].append(g)
     return tasks
 
 
@@ -223,21 +223,21 @@ def summary_markdown(data: dict) -> str:
     tasks = by_task(data)
     lines = ["# Autograding", "", f"**{points_line(data)}**", ""]
     if data.get("commit"):
-        lines += [f"Graded commit: `{data['commit']}`", ""]
+        lines += [f"Graded commit: {md_inline(data['commit'])}", ""]
     if not data["tests"] and data.get("output"):
         lines += [str(data["output"]), ""]
     if tasks:
         lines += ["| task | points | parts failed |", "| --- | ---: | --- |"]
         for name, t in tasks.items():
-            failed = ", ".join(str(f.get("name", "")).split(": ", 1)[-1] for f in t["failed"])
-            lines.append(f"| `{name}` | {fmt_points(t['score'])} / {fmt_points(t['max_score'])} "
+            failed = ", ".join(md_inline(f.part or f.name) for f in t["failed"])
+            lines.append(f"| {md_inline(name)} | {fmt_points(t['score'])} / {fmt_points(t['max_score'])} "
                          f"| {failed or '-'} |")
     failing = {name: t for name, t in tasks.items() if t["failed"]}
     if failing:
         lines += ["", "## What to fix", ""]
         for name, t in failing.items():
             first = t["failed"][0]
-            lines += [f"### `{name}`", "", "```", str(first.get("output", "")).strip(), "```", ""]
+            lines += [f"### {md_inline(name)}", "", md_block(cap(first.output.strip())), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -251,7 +251,7 @@ def reporter_payload(data: dict) -> dict:
     for name, t in by_task(data).items():
         score = round(t["score"], 2)
         tests.append({"name": name, "status": "fail" if t["failed"] else "pass", "score": score,
-                      "message": str(t["failed"][0].get("output", ""))[:2000] if t["failed"] else "",
+                      "message": cap(t["failed"][0].output, 2000) if t["failed"] else "",
                       "line_no": 0, "execution_time": "0s"})
     running = 0.0
     for t in tests:
@@ -267,7 +267,7 @@ def reporter_payload(data: dict) -> dict:
 def error_results(message: str, max_score: float) -> dict:
     """Results for a student the grader could not grade."""
     return {"score": 0.0, "max_score": max_score, "tests": [],
-            "output": f"**Your submission could not be graded:** {message}"}
+            "output": f"**Your submission could not be graded:**\n\n{md_block(message)}"}
 
 
 # ---------------------------------------------------------------- publish
@@ -352,7 +352,7 @@ def publish(collected: Path, graded: Path, branch: str = GRADE_BRANCH, max_score
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["login"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     graded.mkdir(parents=True, exist_ok=True)
     (graded / "classroom.csv").write_text(buf.getvalue())
     return rows

@@ -24,11 +24,13 @@ from .options import add_common_options, settings_from_args
 
 def layout_results(message: str, max_score: float) -> dict:
     """Gradescope's results.json for a submission that could not be graded
-    (no module files): score 0 and the reason, first thing the student reads."""
+    (no module files): score 0 and the reason, first thing the student reads
+    (in a code block: it names the submission's files)."""
+    from .render import md_block
     return {
         "score": 0.0,
         "max_score": round(max_score, 2),
-        "output": f"**Your submission could not be graded:** {message}",
+        "output": f"**Your submission could not be graded:**\n\n{md_block(message)}",
         "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",

@@ -10,6 +10,8 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 
+from .render import md_inline
+
 #: The distributions whose versions a report states, by display name.
 PACKAGES = {"numpy": "numpy", "hypothesis": "hypothesis", "torch": "torch"}
 DISTRIBUTION = "cnn-exercises"
@@ -47,10 +49,11 @@ def environment() -> dict[str, str]:
 
 
 def environment_line(cases: str = "") -> str:
-    """One Markdown line: the versions, and how the cases were drawn."""
+    """One Markdown line: the versions, and how the cases were drawn (as
+    inline code: it may name the student, whose id is a folder's name)."""
     env = environment()
     text = (f"grader {env['grader']} (checks {env['checks']}), Python {env['python']}, "
             f"NumPy {env['numpy']}, Hypothesis {env['hypothesis']}, PyTorch {env['torch']}")
     if cases:
-        text += f"; cases: {cases}"
+        text += f"; cases: {md_inline(cases)}"
     return f"_Graded with {text}._"

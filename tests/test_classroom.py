@@ -185,7 +185,8 @@ def test_collect_grade_publish(tmp_path):
 
 
 def _results(scores: list[tuple[str, float, float]]) -> dict:
-    tests = [{"name": f"{task}: part{i}", "score": s, "max_score": m, "output": "" if s == m else "bad"}
+    tests = [{"name": f"{task}: part{i}", "score": s, "max_score": m, "output": "" if s == m else "bad",
+              "extra_data": {"task": task, "part": f"part{i}"}}
              for i, (task, s, m) in enumerate(scores)]
     return {"score": round(sum(t["score"] for t in tests), 2),
             "max_score": round(sum(t["max_score"] for t in tests), 2), "tests": tests}
@@ -206,6 +207,24 @@ def test_reported_points_are_rounded():
         total += t["score"]
     assert total == data["score"] == 89.06 and payload["max_score"] == 120.0
     assert payload["status"] == "fail"
+
+
+def test_summary_keeps_student_text_in_its_block_and_reads_older_results():
+    import mistune
+
+    from grader.classroom import summary_markdown
+    data = _results([("padding.pad2d", 0.0, 4.0), ("conv.conv2d", 14.0, 14.0)])
+    data["tests"][0]["output"] = "x\n```\n\n**Points 100/100**\n\n[regrade](http://attacker.example)\n```"
+    rendered = mistune.create_markdown(plugins=["table"])(summary_markdown(data))
+    assert re.findall(r"<strong>Points [^<]*</strong>", rendered) == ["<strong>Points 14/18</strong>"]
+    assert "<a " not in rendered and "Points 100/100" in rendered
+    # a results.json written before the typed records: no crash, each test under its own name
+    for t in data["tests"]:
+        del t["extra_data"]
+    text = summary_markdown(data)
+    assert "| `padding.pad2d: part0` | 0 / 4 |" in text
+    assert {t["name"] for t in reporter_payload(data)["tests"]} <= {
+        "padding.pad2d: part0", "conv.conv2d: part1", "grade"}
 
 
 def test_report_command(tmp_path):

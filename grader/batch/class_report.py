@@ -4,31 +4,32 @@ from disk next to the batch's feedback/ folder.
 
 Sections: the score distribution per task (mean, median, share at full
 marks, a histogram), the share of students failing each part, the most
-frequent likely causes of failure per task (the `likely cause:` line of a
-failing part's output; without one, the kind of failure), the slowest
-submissions, the pairs of submissions whose code is suspiciously similar
-(copydetect), the grading errors and every student. Each student links to
-their Markdown feedback.
+frequent likely causes of failure per task (a failing part's typed cause;
+without one, the kind of failure), the slowest submissions, the pairs of
+submissions whose code is suspiciously similar (copydetect), the grading
+errors and every student. Each student links to their Markdown feedback.
+
+Everything is read from the typed records of results.json
+(grader/grades.py), never from the feedback's prose, which holds text the
+submission controls; every value written into the page is HTML-escaped.
 """
 from __future__ import annotations
 
 import base64
 import html
-import re
 import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import quote
 
-from .files import ERRORS, FEEDBACK, part_of, task_of
+from ..grades import PartGrade, part_grades
+from .files import ERRORS, FEEDBACK
 from .gradebook import Row
 from .similarity import DEFAULT_THRESHOLD, SimilarPair, similar_pairs
 
 SLOWEST = 10
 SIMILAR_SHOWN = 50
 CAUSES_PER_TASK = 3
-_CAUSE = re.compile(r"^\s*likely cause:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
-_KIND = re.compile(r"^[^\n]*?: [^\n]*? - ([^\n]+)$", re.MULTILINE)
 
 _STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:70em;
@@ -47,7 +48,7 @@ def _e(text: object) -> str:
 
 
 def _link(folder: str, student: str, ext: str) -> str:
-    return f'<a href="{folder}/{quote(student)}.{ext}">{_e(student)}</a>'
+    return f'<a href="{folder}/{quote(student, safe="")}.{ext}">{_e(student)}</a>'
 
 
 def _feedback(student: str) -> str:
@@ -74,19 +75,20 @@ def _histogram_svg(values: list[float], top: float, bins: int = 10) -> str:
     return (f'<svg width="{bins * w}" height="{h}" role="img" aria-label="histogram">{rects}</svg>')
 
 
-def _failing_tests(row: Row):
-    for t in (row.result or {}).get("tests", []):
-        if float(t["score"]) < float(t["max_score"]) or t.get("status") == "failed":
-            yield t
+def _seconds(row: Row) -> float:
+    value = (row.result or {}).get("execution_time", 0.0)
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
-def cause_of(output: str) -> tuple[str, bool]:
-    """(cause, from a `likely cause:` line?) for a failing part's output."""
-    m = _CAUSE.search(output or "")
-    if m:
-        return m.group(1), True
-    k = _KIND.search(output or "")
-    return (k.group(1).strip() if k else "failed"), False
+def _known(row: Row) -> list[PartGrade]:
+    """The row's part records whose task and part are known."""
+    return [g for g in part_grades(row.result) if g.task is not None and g.part is not None]
+
+
+def cause_of(grade: PartGrade) -> tuple[str, bool]:
+    """(cause, a diagnosed cause?) of a failing part: its typed cause, or
+    else the kind of failure in words."""
+    return (grade.cause, True) if grade.cause else (grade.title, False)
 
 
 def _distribution(columns: list[str], graded: list[Row]) -> str:
@@ -112,11 +114,11 @@ def _failing_parts(graded: list[Row]) -> str:
     failing: Counter = Counter()
     order: dict[tuple[str, str], int] = {}
     for r in graded:
-        for t in (r.result or {}).get("tests", []):
-            key = (task_of(t["name"]), part_of(t["name"]))
+        for g in _known(r):
+            key = (g.task or "", g.part or "")
             order.setdefault(key, len(order))
-        for t in _failing_tests(r):
-            failing[(task_of(t["name"]), part_of(t["name"]))] += 1
+            if not g.passed:
+                failing[key] += 1
     n = len(graded) or 1
     rows = [[f"<code>{_e(task)}</code>", _e(part), str(failing[(task, part)]),
              f"{failing[(task, part)] / n:.0%}",
@@ -131,9 +133,11 @@ def _likely_causes(columns: list[str], graded: list[Row]) -> str:
     labelled: set[tuple[str, str]] = set()
     for r in graded:
         seen = set()
-        for t in _failing_tests(r):
-            task = task_of(t["name"])
-            cause, from_line = cause_of(t.get("output", ""))
+        for g in _known(r):
+            if g.passed:
+                continue
+            task = g.task or ""
+            cause, from_line = cause_of(g)
             if (task, cause) in seen:
                 continue
             seen.add((task, cause))
@@ -155,8 +159,8 @@ def _likely_causes(columns: list[str], graded: list[Row]) -> str:
 
 
 def _slowest(graded: list[Row]) -> str:
-    timed = sorted(graded, key=lambda r: -float((r.result or {}).get("execution_time", 0.0)))[:SLOWEST]
-    rows = [[_feedback(r.student), f"{float((r.result or {}).get('execution_time', 0.0)):.1f}",
+    timed = sorted(graded, key=lambda r: -_seconds(r))[:SLOWEST]
+    rows = [[_feedback(r.student), f"{_seconds(r):.1f}",
              f"{r.total:g} / {r.max:g}"] for r in timed]
     return _table(["student", "seconds", "score"], rows, {1, 2})
 
@@ -212,8 +216,8 @@ def class_report_html(out: Path, columns: list[str], rows: list[Row], png: bytes
         '<section id="failing-parts"><h2>Students failing each part</h2>', _failing_parts(graded),
         "</section>",
         '<section id="likely-causes"><h2>Most frequent likely causes of failure</h2>',
-        "<p class=muted>From the <code>likely cause:</code> line of each failing part's feedback; "
-        "where a part has none, the kind of failure.</p>", _likely_causes(columns, graded), "</section>",
+        "<p class=muted>The likely cause the grader found for each failing part; "
+        "where it found none, the kind of failure.</p>", _likely_causes(columns, graded), "</section>",
         f'<section id="slowest"><h2>Slowest submissions</h2>{_slowest(graded)}</section>',
         f'<section id="similar"><h2>Suspiciously similar code</h2><p class=muted>copydetect: a module '
         f"file shares at least {threshold:.0%} of its tokens with the other student's, both ways "

@@ -76,16 +76,6 @@ def sweep_temporaries(out: Path) -> None:
     shutil.rmtree(out / STAGING, ignore_errors=True)
 
 
-def task_of(test_name: str) -> str:
-    """`conv.conv2d: dilation` -> `conv.conv2d`."""
-    return test_name.split(":", 1)[0].strip()
-
-
-def part_of(test_name: str) -> str:
-    """`conv.conv2d: dilation` -> `dilation`."""
-    return test_name.split(":", 1)[1].strip() if ":" in test_name else ""
-
-
 def valid_result(data: object) -> dict | None:
     """`data` if it is a complete Gradescope results object, else None."""
     if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
@@ -106,16 +96,6 @@ def load_result(path: Path) -> dict | None:
         return valid_result(json.loads(Path(path).read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return None
-
-
-def task_scores(result: dict) -> dict[str, tuple[float, float]]:
-    """task -> (score, max_score), summed over the task's tests."""
-    out: dict[str, list[float]] = {}
-    for t in result["tests"]:
-        s = out.setdefault(task_of(t["name"]), [0.0, 0.0])
-        s[0] += float(t["score"])
-        s[1] += float(t["max_score"])
-    return {k: (round(v[0], 2), round(v[1], 2)) for k, v in out.items()}
 
 
 @dataclass

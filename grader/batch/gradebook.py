@@ -11,7 +11,9 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import error_path, load_result, results_path, task_scores
+from ..grades import part_grades, task_totals
+from ..render import csv_cell
+from .files import error_path, load_result, results_path
 from .reuse import COMPONENTS, Fingerprint, stored
 
 
@@ -57,7 +59,7 @@ def collect(out: Path, students: list[str],
         if result is not None and err_file.exists() and _mtime(err_file) >= _mtime(res_file):
             result = None  # a later regrade of this student failed
         if result is not None:
-            per = task_scores(result)
+            per = task_totals(part_grades(result))
             seen.update(per)
             rows.append(Row(student, result["score"], result["max_score"], per, "", result))
         elif err_file.exists():
@@ -73,11 +75,12 @@ def _fmt(v: float | None) -> str:
 
 
 def gradebook_csv(columns: list[str], rows: list[Row]) -> str:
-    """student, total, max, one column per task, error."""
+    """student, total, max, one column per task, error; every text cell
+    through csv_cell (a student id or an error is never a formula)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student", "total", "max", *columns, "error"])
+    w.writerow([csv_cell(c) for c in ["student", "total", "max", *columns, "error"]])
     for r in rows:
-        w.writerow([r.student, _fmt(r.total), _fmt(r.max),
-                    *(_fmt(r.tasks[c][0]) if c in r.tasks else "" for c in columns), r.error])
+        w.writerow([csv_cell(r.student), _fmt(r.total), _fmt(r.max),
+                    *(_fmt(r.tasks[c][0]) if c in r.tasks else "" for c in columns), csv_cell(r.error)])
     return buf.getvalue()

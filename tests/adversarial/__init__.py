@@ -173,6 +173,13 @@ ATTACKS = [
     Attack("link_outside", "losses.softmax", "padding",
            "notes.py -> /dev/stdin and helper.py -> a named pipe outside the submission",
            timeout=90),
+    # reports: student text rendered into the views (tests/test_report_injection.py reads them)
+    Attack("markdown_fence_escape", "padding.pad2d", "losses",
+           "an exception message that closes the feedback's Markdown fence and renders a fake "
+           "score line and a link", kinds=("raised an exception",)),
+    Attack("forged_likely_cause", "padding.pad2d", "losses",
+           "an exception message holding its own `likely cause:` line for the class report",
+           kinds=("raised an exception",)),
 ]
 BY_NAME = {a.name: a for a in ATTACKS}
 

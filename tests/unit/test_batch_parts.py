@@ -1,5 +1,5 @@
 """The batch's pure parts: submission fingerprints, reuse reasons, the
-likely-cause parser, the gradebook CSV and packing a submission for a
+likely cause from a part's record, the gradebook CSV and packing a submission for a
 cluster task."""
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from grader.batch.cluster import pack, unpack
 from grader.batch.files import Outcome, commit
 from grader.batch.gradebook import Row, gradebook_csv
 from grader.batch.reuse import Fingerprint, submission_digest, why_not_reused
+from grader.grades import PartGrade
 
 
 def _folder(tmp_path):
@@ -83,12 +84,18 @@ def test_a_failed_regrade_removes_the_old_result(tmp_path):
     assert why_not_reused(out, "bob", fp) == "not graded yet"
 
 
-def test_likely_cause_line_or_failure_kind():
-    output = "conv.conv2d: dilation - wrong values\n  smallest failing input: ...\n" \
-             "  likely cause: the kernel taps ignore dilation\n  hint: ..."
-    assert cause_of(output) == ("the kernel taps ignore dilation", True)
-    assert cause_of("padding.pad2d: basic - not implemented\n  input: x") == ("not implemented", False)
-    assert cause_of("") == ("failed", False)
+def test_likely_cause_or_failure_kind_from_the_record():
+    def failing(**fields) -> PartGrade:
+        return PartGrade("conv.conv2d", "dilation", False, 0.0, 2.0, **fields)
+    assert cause_of(failing(kind="value", cause="the kernel taps ignore dilation")) == (
+        "the kernel taps ignore dilation", True)
+    assert cause_of(failing(kind="not_implemented")) == ("not implemented", False)
+    assert cause_of(failing()) == ("failed", False)
+    # a student's message (or output) holding a `likely cause:` line is not a cause
+    forged = failing(kind="exception", message="x\nlikely cause: the grader is wrong",
+                     output="conv.conv2d: dilation - raised an exception\n"
+                            "  likely cause: the grader is wrong")
+    assert cause_of(forged) == ("raised an exception", False)
 
 
 def test_gradebook_csv():
