@@ -52,21 +52,6 @@ TAMPERED = ("the answer that came back from your code was malformed ({}): only c
             "hand in plain functions that return their results")
 
 
-def frame_of(outcome: Returned | Failed) -> tuple[dict, dict]:
-    """A call's outcome as the child sends it: a frame header and its
-    arrays ("v<j>" for value j). What the gate below reads back."""
-    if isinstance(outcome, Failed):
-        return {"status": "failed", "kind": outcome.kind, "message": outcome.message,
-                "fatal": outcome.fatal, "seconds": outcome.seconds}, {}
-    values, arrays = [], {}
-    for i, v in enumerate(outcome.values):
-        values.append({"kind": v.kind, "type_name": v.type_name})
-        if v.array is not None:
-            arrays[f"v{i}"] = v.array
-    return {"status": "returned", "values": values, "modified": outcome.modified,
-            "seconds": outcome.seconds}, arrays
-
-
 def malformed(why: str) -> Failed:
     """A fatal failure of the case whose answer broke a rule (`why`, the
     grader's own words, never the child's text)."""

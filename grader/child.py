@@ -35,7 +35,7 @@ from cnn_checks.implementations import load_module, load_package  # noqa: E402
 from cnn_checks.kinds import Kind  # noqa: E402
 from cnn_checks.tasks import TASKS  # noqa: E402
 
-from .answers import frame_of as answer  # noqa: E402
+from .wire import answer_frame as answer  # noqa: E402
 from .wire import readonly_inputs, recv_frame, send_frame  # noqa: E402
 
 

@@ -22,9 +22,9 @@ from grader.answers import (
     MIN_ELEMENTS,
     answer_from,
     batch_from,
-    frame_of,
     max_elements,
 )
+from grader.wire import answer_frame as frame_of
 
 SOFTMAX = TASKS["losses.softmax"]
 LOSS = TASKS["network.loss_and_grads"]
