@@ -106,7 +106,7 @@ def returned_from(header: dict, arrays: dict, task: Task, case: Case) -> Returne
                                       f"({output_names(task)})", fatal=True)
     expected_arrays = set()
     values: list[Value] = []
-    total, cap = 0, max_elements(case)
+    total = 0
     for i, spec in enumerate(specs):
         if type(spec) is not dict or spec.get("kind") not in VALUE_KINDS:
             return malformed(f"value {i + 1} is of no known kind")
@@ -116,9 +116,9 @@ def returned_from(header: dict, arrays: dict, task: Task, case: Case) -> Returne
             return malformed(f"value {i + 1}: {problem}")
         if array is not None:
             expected_arrays.add(f"v{i}")
-            total += int(array.size)
-            if total > cap:
-                return malformed(f"more than {cap} numbers in one answer")
+            total += array.size
+            if total > MIN_ELEMENTS and total > max_elements(case):  # (the case's size only when needed)
+                return malformed(f"more than {max_elements(case)} numbers in one answer")
         values.append(Value(kind, array, text(spec.get("type_name"), MAX_TYPE_NAME)))
     if set(arrays) != expected_arrays:
         return malformed("arrays that belong to no value")
@@ -150,6 +150,8 @@ def modified_from(claimed: object, task: Task, case: Case) -> list[str] | Failed
     inputs that the task may not change, each once, in the case's order."""
     if type(claimed) is not list:
         return malformed("the changed inputs are not a list")
+    if not claimed:
+        return []
     allowed = [name for name in case.arrays if name not in task.mutable]
     if not all(type(m) is str and m in allowed for m in claimed):
         return malformed("it names changed inputs the call does not have")
