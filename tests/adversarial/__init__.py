@@ -185,6 +185,10 @@ ATTACKS = [
     Attack("empty_answer_predict", "network.predict", "padding",
            "the child's answering code wrapped so that every predict answer has an empty values list",
            kinds=("returned the wrong structure", "expected 1"), alone=True, examples=3),
+    Attack("short_answer_train", "network.train", "padding",
+           "no training; the child's answer to the training case wrapped to carry the predictions "
+           "and history alone, without the parameters", kinds=("returned the wrong structure",),
+           alone=True, partial=True, cost=30),
     Attack("modified_leak", "losses.softmax", "padding",
            "`modified` entries carrying every hidden case the child has seen (thousands) out "
            "into the feedback", kinds=("crashed",), leak="LEAK"),
