@@ -159,7 +159,10 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
     result.seconds_inside = state.seconds
     if diagnose and not result.passed and result.case is not None:
         from .causes import diagnose as find_cause
-        result.cause = find_cause(task, result.case, result.outcome, run, expected)
+        try:
+            result.cause = find_cause(task, result.case, result.outcome, run, expected)
+        except Exception:  # the likely cause is a guess on top of the verdict: the verdict stands
+            result.cause = None
     return result
 
 
@@ -195,6 +198,9 @@ def judge_outcome(task: Task, case: Case, outcome: Returned | Failed,
         names = ", ".join(outcome.modified)
         return (Kind.MODIFIED, f"changed its input {names} in place: work on a copy "
                                f"(functions never modify their inputs)", None)
+    if len(outcome.values) != len(task.outputs):  # (the grader's child is held to it on arrival)
+        return (Kind.STRUCTURE, f"returned {len(outcome.values)} values; expected {len(task.outputs)}",
+                None)
     if task.verify is not None:
         problem = task.verify(case, expected(case), outcome)
     else:

@@ -2,8 +2,9 @@
 each bounded in time, and what the task's processes are doing.
 
 A call's inputs go out in a sealed memfd (read-only in the child, see
-grader.wire); answers come back as plain frames and are validated by
-grader.answers. Every request's time counts against the task's wall-clock
+grader.wire); answers come back as plain frames, and every one of them is
+validated by grader.answers (against the task's outputs and the case)
+before anything else sees it. Every request's time counts against the task's wall-clock
 budget (`deadline`); when it is spent the task ends as a timeout.
 """
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import TYPE_CHECKING
 from cnn_checks.cases import Case
 from cnn_checks.execute import Failed, Returned
 from cnn_checks.kinds import Kind
+from cnn_checks.task import Task
 
 from . import isolation
-from .answers import batch_from, death, failed_from, returned_from
+from .answers import answer_from, batch_from, death
 from .wire import encode, jsonable, pack_inputs, recv_frame, sealed_memfd, send_encoded, send_frame
 
 if TYPE_CHECKING:
@@ -33,8 +35,10 @@ class Child:
     """One forked process serving one task's calls, and all it starts."""
 
     def __init__(self, sandbox: Sandbox, sock: socket.socket, inner: int, outer: int, out,
-                 limits: Limits, cgroup: isolation.TaskCgroup, deadline: float | None = None):
+                 limits: Limits, cgroup: isolation.TaskCgroup, task: Task,
+                 deadline: float | None = None):
         self.sandbox, self.sock, self.inner, self.outer = sandbox, sock, inner, outer
+        self.task = task  # what its answers must be (grader.answers checks each against it)
         self.out, self.limits, self.cgroup = out, limits, cgroup
         self.deadline = deadline
         self.baseline: set[int] = set()
@@ -108,9 +112,7 @@ class Child:
         if isinstance(answer, Failed):
             return answer
         header, arrays = answer
-        if header.get("status") == "failed":
-            return failed_from(header)
-        return returned_from(header, arrays)
+        return answer_from(header, arrays, self.task, case)
 
     def batch(self, cases: Sequence[Case]) -> list[Returned | Failed] | Failed:
         """Many cases in one round trip (the fast path for passing code).
@@ -122,7 +124,7 @@ class Child:
         if isinstance(answer, Failed):
             return answer
         header, out = answer
-        return batch_from(header, out, len(cases))
+        return batch_from(header, out, self.task, cases)
 
     # -- what the task is doing ---------------------------------------------
     def processes(self) -> set[int]:

@@ -30,26 +30,13 @@ from . import null_hypothesis
 null_hypothesis.install()
 
 from cnn_checks.cases import Case, lay_out  # noqa: E402  (after the stand-in)
-from cnn_checks.execute import Failed, Returned, describe_import_error, execute, find_callable  # noqa: E402
+from cnn_checks.execute import Failed, describe_import_error, execute, find_callable  # noqa: E402
 from cnn_checks.implementations import load_module, load_package  # noqa: E402
 from cnn_checks.kinds import Kind  # noqa: E402
 from cnn_checks.tasks import TASKS  # noqa: E402
 
+from .wire import answer_frame as answer  # noqa: E402
 from .wire import readonly_inputs, recv_frame, send_frame  # noqa: E402
-
-
-def answer(outcome: Returned | Failed) -> tuple[dict, dict]:
-    """A call's outcome as a frame header and arrays."""
-    if isinstance(outcome, Failed):
-        return {"status": "failed", "kind": outcome.kind, "message": outcome.message,
-                "fatal": outcome.fatal, "seconds": outcome.seconds}, {}
-    values, arrays = [], {}
-    for i, v in enumerate(outcome.values):
-        values.append({"kind": v.kind, "type_name": v.type_name})
-        if v.array is not None:
-            arrays[f"v{i}"] = v.array
-    return {"status": "returned", "values": values, "modified": outcome.modified,
-            "seconds": outcome.seconds}, arrays
 
 
 def load(request: dict, submission: str):

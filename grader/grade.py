@@ -102,8 +102,16 @@ def grade_task(task_name: str, submission: Path, settings: Settings,
     if children.over_budget:
         results = _over_budget(task, results, limits.task_seconds)
     inside = sum(r.seconds_inside for r in results)
-    return TaskReport(task_name, results, points, hint(task, results), inside,
+    return TaskReport(task_name, results, points, _hint_or_none(task, results), inside,
                       time.perf_counter() - start)
+
+
+def _hint_or_none(task: Task, results: list[PartResult]) -> str:
+    """The task's hint; none (the verdicts stand) if making it fails."""
+    try:
+        return hint(task, results)
+    except Exception:
+        return ""
 
 
 def _grade_parts(task: Task, children: Children, expected: ReferenceAnswers | OracleAnswers,
@@ -113,7 +121,7 @@ def _grade_parts(task: Task, children: Children, expected: ReferenceAnswers | Or
     again in every later part)."""
     results: list[PartResult] = []
     for i, part in enumerate(task.parts):
-        result = _grade_part(task, part, children, expected, settings)
+        result = _grade_part_or_fail(task, part, children, expected, settings)
         results.append(result)
         rest = list(task.parts[i + 1:])
         if result.kind == Kind.TIMEOUT:
@@ -122,6 +130,31 @@ def _grade_parts(task: Task, children: Children, expected: ReferenceAnswers | Or
         if children.child is None:  # no child could start: neither will one for the rest
             return results + _all_fail(task, rest, result.kind or Kind.CRASH, result.message or "")
     return results
+
+
+def _grade_part_or_fail(task: Task, part: Part, children: Children,
+                        expected: ReferenceAnswers | OracleAnswers, settings: Settings) -> PartResult:
+    """_grade_part, where any exception while the part is judged (a task's
+    verify, summary or cause, Hypothesis' shrinking, the reference on an
+    odd case) fails that part alone: the other parts and tasks are graded,
+    and the results written, as always."""
+    try:
+        return _grade_part(task, part, children, expected, settings)
+    except Exception as exc:
+        return PartResult(task.name, part.name, False, 0, Kind.CRASH, judging_failed(exc))
+
+
+def judging_failed(exc: Exception) -> str:
+    """What a student reads when judging their answer raised `exc` (its
+    text cut short: it may quote the answer)."""
+    try:
+        said = str(exc)
+    except Exception:
+        said = ""
+    said = f": {said[:200]}{'...' if len(said) > 200 else ''}" if said else ""
+    return (f"the grader could not judge this part: checking your answer raised "
+            f"{type(exc).__name__}{said}. The part counts as failed; if your function returns "
+            f"what SPEC.md asks for, show this message to the course staff")
 
 
 def _over_budget(task: Task, results: list[PartResult], seconds: float) -> list[PartResult]:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from cnn_checks.execute import Failed
 from cnn_checks.kinds import Kind
+from cnn_checks.tasks import TASKS
 
 from .answers import failed_from
 from .channel import Child, Request
@@ -271,7 +272,7 @@ class Sandbox:
         cgroup = TaskCgroup(limits.processes + 1, limits.memory_mb)
         if cgroup.available:
             cgroup.add(outer)
-        return Child(self, ours, inner, outer, out, limits, cgroup, deadline)
+        return Child(self, ours, inner, outer, out, limits, cgroup, TASKS[task_name], deadline)
 
     def _log_tail(self) -> str:
         try:

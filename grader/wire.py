@@ -135,6 +135,23 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def answer_frame(outcome: Any) -> tuple[dict, dict[str, np.ndarray]]:
+    """A call's outcome (cnn_checks.execute's Returned or Failed) as the
+    child sends it: a frame header and its arrays ("v<j>" for value j).
+    grader.answers checks every such answer on arrival."""
+    values = getattr(outcome, "values", None)
+    if values is None:  # a Failed
+        return {"status": "failed", "kind": outcome.kind, "message": outcome.message,
+                "fatal": outcome.fatal, "seconds": outcome.seconds}, {}
+    specs, arrays = [], {}
+    for i, v in enumerate(values):
+        specs.append({"kind": v.kind, "type_name": v.type_name})
+        if v.array is not None:
+            arrays[f"v{i}"] = v.array
+    return {"status": "returned", "values": specs, "modified": outcome.modified,
+            "seconds": outcome.seconds}, arrays
+
+
 # ---------------------------------------------------------------------------
 # descriptors and read-only inputs
 

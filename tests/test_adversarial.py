@@ -19,6 +19,7 @@ nothing else about the same attack.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -188,6 +189,10 @@ def test_attack(corpus, name, check):
             outputs = "\n".join(t["output"] for t in attacked.values())
             for fragment in attack.kinds:
                 assert fragment in outputs, f"{fragment!r} not in the feedback\n{report}"
+            if attack.leak:
+                every = json.dumps(run.results)
+                assert attack.leak not in every, f"{attack.leak!r} reached the results\n{report}"
+                assert len(every) < 1_000_000, f"results of {len(every)} bytes\n{report}"
         else:
             lost = {n: (t["score"], t["max_score"], t["output"][:300]) for n, t in others.items()
                     if t["score"] != t["max_score"]}
@@ -219,7 +224,7 @@ def test_corpus_is_broad():
     for attack in ATTACKS:
         folder = Path(__file__).parent / "adversarial" / attack.name
         assert any(folder.glob("*.py")), attack.name
-        assert attack.module in ("padding", "conv", "pooling", "losses", "backprop", "optim")
+        assert attack.module in ("padding", "conv", "pooling", "losses", "backprop", "optim", "network")
         assert attack.other != attack.module
 
 

@@ -370,7 +370,7 @@ def _judge_array(expected: Expected, got: Value, dtype, label: str) -> Mismatch 
 def _verify_init(case: Case, expected: Sequence[Expected], outcome) -> Mismatch | None:
     values = outcome.values
     first, second = values[:8], values[8:]
-    for name, exp, got in zip(NAMES, expected[:8], first, strict=False):
+    for name, exp, got in zip(NAMES, expected[:8], first, strict=True):
         if got.kind != "array":
             return Mismatch("type", f"init_params()['{name}'] is a {got.type_name}; expected a "
                                     f"numpy.ndarray")
@@ -382,14 +382,14 @@ def _verify_init(case: Case, expected: Sequence[Expected], outcome) -> Mismatch 
                                      f"expected a floating dtype (float64)")
         if not np.all(np.isfinite(got.array)):
             return Mismatch("nan", f"init_params()['{name}'] holds NaN or infinity")
-    for name, got in zip(NAMES, first, strict=False):
+    for name, got in zip(NAMES, first, strict=True):
         if name in WEIGHTS and np.ptp(got.array) == 0:
             return Mismatch("value", f"every entry of {name} is {got.array.flat[0]:g}: identical "
                                      f"weights get identical gradients and never become "
                                      f"different (the symmetry is never broken); draw random "
                                      f"weights")
     s1, s2 = case.params["seed"], case.params["second_seed"]
-    pairs = [(name, a.array, b.array) for name, a, b in zip(NAMES, first, second, strict=False)]
+    pairs = [(name, a.array, b.array) for name, a, b in zip(NAMES, first, second, strict=True)]
     if s1 == s2:
         differ = [name for name, a, b in pairs if a.shape != b.shape or not np.array_equal(a, b)]
         if differ:
@@ -426,7 +426,7 @@ def _verify_loss(case: Case, expected: Sequence[Expected], outcome) -> Mismatch 
                                        f"the mean cross-entropy (natural log, divided by N)",
                         problem.expected, problem.got, problem.index)
     agree: list[str] = []
-    for name, exp, got in zip(BACKWARD, expected[1:], values[1:], strict=False):
+    for name, exp, got in zip(BACKWARD, expected[1:], values[1:], strict=True):
         problem = _judge_array(exp, got, dtype, f"grads['{name}']")
         if problem is not None:
             layer = name[1]
@@ -450,7 +450,7 @@ def _cause_loss(case: Case, expected: Sequence[Expected], outcome) -> str | None
     its layer: where a wrong layer shows first."""
     if _judge_loss(expected[0], outcome.values[0], case.dtype) is not None:
         return None
-    for name, exp, got in zip(BACKWARD, expected[1:], outcome.values[1:], strict=False):
+    for name, exp, got in zip(BACKWARD, expected[1:], outcome.values[1:], strict=True):
         if _judge_array(exp, got, case.dtype, f"grads['{name}']") is not None:
             return f"grads['{name}'] is the first gradient that disagrees, in {LAYERS[name[1]]}"
     return None
@@ -537,7 +537,7 @@ def held_out_accuracy(case: Case, y_test: np.ndarray, pred: Value, params: dict)
 
 def _verify_train(case: Case, expected: Sequence[Expected], outcome) -> Mismatch | None:
     """Everything wrong with one training run, in one message."""
-    values = {name: v for name, v in zip(TRAIN_OUTPUTS, outcome.values, strict=False)}
+    values = {name: v for name, v in zip(TRAIN_OUTPUTS, outcome.values, strict=True)}
     y_test = expected[0].array.astype(np.int64)
     problems: list[tuple[str, str]] = []
     losses, accuracies = values["losses"].array, values["accuracies"].array
@@ -584,7 +584,7 @@ def _verify_train(case: Case, expected: Sequence[Expected], outcome) -> Mismatch
 
 
 def _summary_train(case: Case, expected: Sequence[Expected], outcome) -> str:
-    values = {name: v for name, v in zip(TRAIN_OUTPUTS, outcome.values, strict=False)}
+    values = {name: v for name, v in zip(TRAIN_OUTPUTS, outcome.values, strict=True)}
     y_test = expected[0].array.astype(np.int64)
     params, _, _ = _trained_params(values)
     accuracy, note = held_out_accuracy(case, y_test, values["predictions"], params)

@@ -57,6 +57,8 @@ class Attack:
     weak: dict = field(default_factory=dict)  # check -> reason: a known grader weakness (xfail)
     cost: float = 5.0            # rough seconds the grader takes (the slowest start first)
     settings: dict = field(default_factory=dict)  # rubric settings of its own (make_rubric)
+    alone: bool = False          # grade the attacked task alone, not its whole module (the network's)
+    leak: str = ""               # a marker the attack's answers carry: no output may hold it
 
     @property
     def module(self) -> str:
@@ -64,7 +66,7 @@ class Attack:
 
     @property
     def tasks_arg(self) -> list[str]:
-        return [self.module, self.other]
+        return [self.target if self.alone else self.module, self.other]
 
     def attacked(self, test_name: str) -> bool:
         task = test_name.split(":")[0]
@@ -180,6 +182,23 @@ ATTACKS = [
     Attack("forged_likely_cause", "padding.pad2d", "losses",
            "an exception message holding its own `likely cause:` line for the class report",
            kinds=("raised an exception",)),
+    # the answers that come out of the child: count, kinds, sizes, `modified`
+    Attack("short_answer_init", "network.init_params", "padding",
+           "all-zero parameters; the child's answering code wrapped to send no values at all",
+           kinds=("returned the wrong structure", "expected 16"), alone=True, examples=3),
+    Attack("short_answer_grads", "network.loss_and_grads", "padding",
+           "the loss without a backward pass; the child's answers wrapped to carry the loss alone",
+           kinds=("returned the wrong structure", "expected 9"), alone=True, examples=3),
+    Attack("empty_answer_predict", "network.predict", "padding",
+           "the child's answering code wrapped so that every predict answer has an empty values list",
+           kinds=("returned the wrong structure", "expected 1"), alone=True, examples=3),
+    Attack("short_answer_train", "network.train", "padding",
+           "no training; the child's answer to the training case wrapped to carry the predictions "
+           "and history alone, without the parameters", kinds=("returned the wrong structure",),
+           alone=True, partial=True, cost=30),
+    Attack("modified_leak", "losses.softmax", "padding",
+           "`modified` entries carrying every hidden case the child has seen (thousands) out "
+           "into the feedback", kinds=("crashed",), leak="LEAK"),
 ]
 BY_NAME = {a.name: a for a in ATTACKS}
 

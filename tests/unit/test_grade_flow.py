@@ -3,6 +3,9 @@ are started in one place (and again only after one died), a child that
 cannot start fails the task's parts, a timeout fails the parts after it."""
 from __future__ import annotations
 
+from dataclasses import replace
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -10,6 +13,7 @@ from cnn_checks.cases import Case
 from cnn_checks.execute import Failed, Returned
 from cnn_checks.kinds import Kind
 from cnn_checks.outputs import to_value
+from cnn_checks.task import Part
 from cnn_checks.tasks import TASKS
 from grader import grade as grade_module
 from grader.compare import ReferenceAnswers
@@ -27,6 +31,7 @@ def softmax(z):
 
 class Settings:
     examples = 2
+    rubric = SimpleNamespace(limits={})  # no training budget for a fixed part
 
     def cases(self, task, part):
         return CASES
@@ -124,3 +129,61 @@ def test_a_dead_child_is_replaced_for_the_next_part():
     assert not results[0].passed and results[0].kind == Kind.EXIT
     assert all(r.passed for r in results[1:])
     assert len(sandbox.started) == 2 and all(c.closed for c in sandbox.started)
+
+
+# -- an exception while a part is judged fails that part alone -------------
+
+def grade_task_of(task, sandbox: FakeSandbox):
+    children = Children(sandbox, task, [], Limits(task_seconds=60))  # type: ignore[arg-type]
+    try:
+        return _grade_parts(task, children, ReferenceAnswers(task), Settings())  # type: ignore[arg-type]
+    finally:
+        children.close()
+
+
+def test_a_verify_that_raises_fails_its_part_and_the_rest_are_graded():
+    calls = {"n": 0}
+
+    def verify(case, expected, outcome):
+        calls["n"] += 1
+        if calls["n"] == 1:  # the first part's first answer
+            raise IndexError("list index out of range")
+        return None
+
+    results = grade_task_of(replace(TASK, verify=verify), FakeSandbox(right))
+    assert len(results) == len(TASK.parts)
+    assert (results[0].passed, results[0].kind) == (False, Kind.CRASH)
+    assert "could not judge" in results[0].message and "IndexError" in results[0].message
+    assert all(r.passed for r in results[1:])
+
+
+def test_a_verify_that_always_raises_fails_every_part_without_raising():
+    def verify(case, expected, outcome):
+        raise ValueError("x" * 10_000)
+
+    results = grade_task_of(replace(TASK, verify=verify), FakeSandbox(right))
+    assert [(r.passed, r.kind) for r in results] == [(False, Kind.CRASH)] * len(TASK.parts)
+    assert all(len(r.message) < 600 for r in results)  # the exception's text is cut short
+
+
+def test_a_diagnosis_that_raises_leaves_the_verdict(monkeypatch):
+    from cnn_checks import causes
+
+    def diagnose(*args, **kwargs):
+        raise RuntimeError("the diagnosis broke")
+
+    monkeypatch.setattr(causes, "diagnose", diagnose)
+    results = grade(FakeSandbox(lambda case: Returned([to_value(2 * softmax(case.arrays["z"]))])))
+    assert all(not r.passed and r.kind == Kind.VALUE and r.cause is None for r in results)
+
+
+def test_a_summary_that_raises_fails_its_fixed_part():
+    def summary(case, expected, outcome):
+        raise KeyError("losses")
+
+    fixed = Part("fixed", None, "", "", cases=lambda: CASES)
+    task = replace(TASK, parts=(fixed, TASK.parts[0]), summary=summary)
+    results = grade_task_of(task, FakeSandbox(right))
+    assert (results[0].passed, results[0].kind) == (False, Kind.CRASH)
+    assert "KeyError" in results[0].message
+    assert results[1].passed
