@@ -173,6 +173,12 @@ ATTACKS = [
     Attack("link_outside", "losses.softmax", "padding",
            "notes.py -> /dev/stdin and helper.py -> a named pipe outside the submission",
            timeout=90),
+    # the sandbox keeps nothing between tasks
+    Attack("shared_state", "losses.softmax", "padding",
+           "pad2d (right) stashes its inputs in files under /, /var/tmp, /run, /dev, /dev/shm, "
+           "/tmp, System V shm, a POSIX message queue and the keyrings; softmax answers right "
+           "only when it reads one back",
+           kinds=("not implemented", "no earlier task"), settings={"workers": 1}),
 ]
 BY_NAME = {a.name: a for a in ATTACKS}
 
