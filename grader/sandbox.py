@@ -42,6 +42,7 @@ from cnn_checks.kinds import Kind
 from .answers import failed_from
 from .channel import Child, Request
 from .isolation import (
+    BWRAP_SCRATCH,
     CHILD_ENV,
     HIDDEN_PACKAGES,
     Limits,
@@ -63,7 +64,7 @@ from .wire import recv_frame, send_frame
 
 __all__ = ["HIDDEN_PACKAGES", "Limits", "Sandbox", "bwrap_path", "Child"]
 
-BOOT = ("import sys; sys.path[:0] = sys.argv[3:5]; sys.argv = sys.argv[:3]; "
+BOOT = ("import sys; sys.path[:0] = sys.argv[3:5]; del sys.argv[3:5]; "
         "from grader.zygote import main; main()")
 
 _ZYGOTES: set[int] = set()  # every zygote this process started (for the subreaper)
@@ -111,14 +112,14 @@ class Sandbox:
         if self.bwrap:
             cmd = bwrap_command(self.bwrap, self.runtime, self.submission) + [
                 interpreter(), "-I", "-S", "-c", BOOT, str(theirs.fileno()), "/submission", "/runtime",
-                "/pyenv"]
+                "/pyenv", "1", *BWRAP_SCRATCH]
             env, cwd = {}, None
         else:
             cwd = tempfile.mkdtemp(dir=self._tmp.name)
             site = student_site(Path(self._tmp.name) / "site")
             cmd = [interpreter(), "-I", "-S", "-c", BOOT, str(theirs.fileno()), str(self.submission),
-                   str(self.runtime), str(site)]
-            env = dict(CHILD_ENV, HOME=cwd)
+                   str(self.runtime), str(site), "0"]
+            env = dict(CHILD_ENV, HOME=cwd, TMPDIR=cwd)
         self._log = tempfile.TemporaryFile(dir=self._tmp.name)  # noqa: SIM115 (closed with the zygote)
         try:
             self.zygote = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
@@ -214,8 +215,12 @@ class Sandbox:
         return status if isinstance(status, int) else None
 
     def clean(self) -> None:
-        """Reap ended processes, empty the scratch folder."""
-        self._ask({"op": "clean"})
+        """Remove what the last task left (grader.zygote's "clean"); where
+        that fails, the sandbox is stopped, and the next task starts a fresh
+        one."""
+        answer = self._ask({"op": "clean"})
+        if not answer or answer.get("ok") is not True:
+            self._stop_zygote()
 
     # -- a task --------------------------------------------------------------
     def start(self, task_name: str, forbidden: list[str], deadline: float | None = None,
