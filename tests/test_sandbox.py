@@ -354,7 +354,8 @@ LEAVE_AND_LOOK = """
                 LIBC.syscall(add_key, b"user", b"stash", b"left", 4, ctypes.c_long(ring))
                 LIBC.syscall(keyctl, 5, ctypes.c_long(ring), ctypes.c_long(0x01000000))  # SETPERM: view only
         if lock:
-            for folder in [os.path.join(HERE, "locked")] + (["/dev/shm/locked", "/dev/shm"] if PRIVATE else []):
+            shm = ["/dev/shm/locked", "/dev/shm"] if PRIVATE else []
+            for folder in [os.path.join(HERE, "locked"), *shm]:
                 os.chmod(folder, 0)
             os.chmod(HERE, 0o500)
         return np.zeros(z.shape)
