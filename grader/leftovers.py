@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shutil
+import time
 
 #: keyctl(2)'s system call number per machine (no libc wrapper exists).
 _KEYCTL = {"x86_64": 250, "aarch64": 219, "riscv64": 219}.get(os.uname().machine)
@@ -35,29 +35,36 @@ _ALL_TO_POSSESSOR_AND_USER = 0x3F3F0000
 _IPC_RMID = 0
 
 
-def empty(folder: str) -> bool:
-    """Remove everything in `folder` (the task may have made it, or what is
-    in it, read-only); whether it is empty now."""
-    def unlock(func, path, _exc):
+def empty(folder: str, seconds: float = 1.0) -> bool:
+    """Remove everything in `folder` (giving each folder in it its
+    permissions back first: the task may have taken them away); whether it
+    is empty now. It walks without recursion and gives up after `seconds`
+    (a task may leave a tree thousands deep, or a million files): the
+    zygote then ends, and a fresh sandbox has fresh folders."""
+    deadline = time.monotonic() + seconds
+    folders, seen = [folder], []
+    while folders:
+        current = folders.pop()
         try:
-            os.chmod(os.path.dirname(path), 0o700)
-            os.chmod(path, 0o700)
-            func(path)
+            os.chmod(current, 0o700)
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if time.monotonic() > deadline:
+                        return False
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    else:
+                        try:
+                            os.unlink(entry.path)
+                        except OSError:
+                            pass
         except OSError:
             pass
-    try:
-        os.chmod(folder, 0o700)
-        entries = os.listdir(folder)
-    except OSError:
-        return False
-    for name in entries:
-        path = os.path.join(folder, name)
+        seen.append(current)
+    for current in reversed(seen[1:]):  # the deepest first
         try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, onerror=unlock)
-            else:
-                os.unlink(path)
-        except (OSError, RecursionError):
+            os.rmdir(current)
+        except OSError:
             pass
     try:
         return not os.listdir(folder)

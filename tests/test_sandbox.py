@@ -459,3 +459,37 @@ def test_dev_shm_is_private_bounded_charged_and_emptied(tmp_path):
             used = child.call(SOFTMAX_CASE)
             child.close()
             assert isinstance(used, Returned) and used.values[0].array.ravel()[0] == 0, used
+
+
+DEEP_TREE = """
+    import os
+    import numpy as np
+    def softmax(z, axis=-1):
+        os.chdir("/dev/shm")
+        for _ in range(3000):  # deeper than a path may be long
+            os.mkdir("d")
+            os.chdir("d")
+        open("stash", "w").close()
+        return np.zeros(z.shape)
+    def log_softmax(z, axis=-1):
+        return np.full(z.shape, float(len(os.listdir("/dev/shm"))))
+"""
+
+
+@slow
+@pytest.mark.skipif(not BWRAP, reason="the fallback's /dev/shm is the host's")
+def test_a_tree_the_zygote_cannot_empty_ends_the_sandbox(tmp_path):
+    """A folder tree too deep to remove (or too big to remove in a second)
+    ends the zygote: the next task runs in a fresh sandbox and finds no
+    trace of it."""
+    sub = _submission(tmp_path / "sub", losses=DEEP_TREE)
+    with Sandbox(sub, Limits(), None) as sandbox:
+        child = sandbox.start("losses.softmax", [])
+        zygote = sandbox.zygote
+        assert isinstance(child.call(SOFTMAX_CASE), Returned)
+        child.close()
+        child = sandbox.start("losses.log_softmax", [])
+        seen = child.call(SOFTMAX_CASE)
+        child.close()
+        assert sandbox.zygote is not zygote
+    assert isinstance(seen, Returned) and seen.values[0].array.ravel()[0] == 0, seen
