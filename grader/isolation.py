@@ -7,8 +7,9 @@ everything it started is found and killed.
   and array-api-compat at /pyenv (`student_site`), the runtime at /runtime and the submission at
   /submission, all read-only; a private /tmp and /dev/shm (size-limited,
   emptied between tasks: grader.leftovers), nothing else writable; no
-  network; its own pid, ipc and user namespaces; no capabilities; uid
-  65534 when the grader is root.
+  keyrings or System V IPC (grader.syscall_filter); no network; its own
+  pid, ipc and user namespaces; no capabilities; uid 65534 when the
+  grader is root.
   The virtual environment itself is not there, so neither the grader, nor
   the reference solutions, nor SciPy, PyTorch or any other package can be
   imported or read, whatever the student does to sys.path or sys.meta_path.
@@ -40,7 +41,7 @@ from pathlib import Path
 
 from cnn_checks.policy import hidden_packages
 
-from .leftovers import fresh_session_keyring
+from .syscall_filter import installer
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -151,10 +152,12 @@ CHILD_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHON
              "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 
 
-def bwrap_command(bwrap: str, runtime: Path, submission: Path) -> list[str]:
+def bwrap_command(bwrap: str, runtime: Path, submission: Path, seccomp_fd: int | None = None) -> list[str]:
     """The sandbox: only /tmp and /dev/shm are writable (private tmpfs of
     TMP_BYTES and SHM_BYTES, emptied between tasks); the root and /dev,
-    bubblewrap's own tmpfs, are made read-only once everything is mounted."""
+    bubblewrap's own tmpfs, are made read-only once everything is mounted.
+    `seccomp_fd` holds grader.syscall_filter's program, which bubblewrap
+    loads."""
     base = Path(sys.base_prefix)
     # /tmp first: a base interpreter or submission under /tmp is then bound
     # on top of the private /tmp instead of being hidden by it.
@@ -182,17 +185,21 @@ def bwrap_command(bwrap: str, runtime: Path, submission: Path) -> list[str]:
         cmd += ["--unshare-user", "--uid", "65534", "--gid", "65534"]
     for k, v in CHILD_ENV.items():
         cmd += ["--setenv", k, v]
+    if seccomp_fd is not None:
+        cmd += ["--seccomp", str(seccomp_fd)]
     return cmd
 
 
-def limit_process(limits: Limits, nproc: int, die_with_parent: bool):
+def limit_process(limits: Limits, nproc: int, die_with_parent: bool, syscall_filter: bytes | None = None):
     """preexec_fn of the zygote: resource limits, inherited by every task,
     no POSIX message queue (RLIMIT_MSGQUEUE 0: a queue would outlive the
-    task), and a session keyring of the sandbox's own."""
+    task), and `syscall_filter` (grader.syscall_filter) where given (the
+    fallback sandbox; bubblewrap loads it itself)."""
+    install_filter = installer(syscall_filter) if syscall_filter else None
+
     def apply():
         if die_with_parent:
             prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        fresh_session_keyring()
         resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
         mem = limits.memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
@@ -201,6 +208,8 @@ def limit_process(limits: Limits, nproc: int, die_with_parent: bool):
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        if install_filter:
+            install_filter()
     return apply
 
 

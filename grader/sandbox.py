@@ -39,6 +39,7 @@ from pathlib import Path
 from cnn_checks.execute import Failed
 from cnn_checks.kinds import Kind
 
+from . import syscall_filter
 from .answers import failed_from
 from .channel import Child, Request
 from .isolation import (
@@ -109,28 +110,34 @@ class Sandbox:
         # only keeps a margin; elsewhere it is the cap.
         margin = 4096 if _pids_cgroups_writable() else self.limits.processes + 4
         nproc = uid_processes() + margin
+        code = syscall_filter.program()
+        passed = [theirs.fileno()]
         if self.bwrap:
-            cmd = bwrap_command(self.bwrap, self.runtime, self.submission) + [
+            if code:
+                passed.append(syscall_filter.program_fd(code))
+            cmd = bwrap_command(self.bwrap, self.runtime, self.submission, passed[1] if code else None) + [
                 interpreter(), "-I", "-S", "-c", BOOT, str(theirs.fileno()), "/submission", "/runtime",
-                "/pyenv", "1", *BWRAP_SCRATCH]
+                "/pyenv", *BWRAP_SCRATCH]
             env, cwd = {}, None
         else:
             cwd = tempfile.mkdtemp(dir=self._tmp.name)
             site = student_site(Path(self._tmp.name) / "site")
             cmd = [interpreter(), "-I", "-S", "-c", BOOT, str(theirs.fileno()), str(self.submission),
-                   str(self.runtime), str(site), "0"]
+                   str(self.runtime), str(site)]
             env = dict(CHILD_ENV, HOME=cwd, TMPDIR=cwd)
         self._log = tempfile.TemporaryFile(dir=self._tmp.name)  # noqa: SIM115 (closed with the zygote)
         try:
             self.zygote = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-                                           env=env, cwd=cwd, pass_fds=(theirs.fileno(),),
-                                           start_new_session=True,
-                                           preexec_fn=limit_process(self.limits, nproc, not self.bwrap))
+                                           env=env, cwd=cwd, pass_fds=tuple(passed), start_new_session=True,
+                                           preexec_fn=limit_process(self.limits, nproc, not self.bwrap,
+                                                                    None if self.bwrap else code))
         except OSError as exc:
             ours.close()
             return Failed(Kind.CRASH, f"the sandbox could not start ({exc})", fatal=True)
         finally:
             theirs.close()
+            for fd in passed[1:]:
+                os.close(fd)
         _ZYGOTES.add(self.zygote.pid)
         self.ctl = ours
         return None

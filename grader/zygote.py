@@ -3,11 +3,10 @@ the submission's files mention it) and the child's code once, then forks a
 fresh child for every task. It never imports or runs student
 code itself, so every task starts from the same clean state.
 
-    python -I -S -c "..." CONTROL_FD SUBMISSION_DIR PRIVATE [SCRATCH_DIR...]
+    python -I -S -c "..." CONTROL_FD SUBMISSION_DIR [SCRATCH_DIR...]
 
-PRIVATE is "1" where the sandbox has IPC and user namespaces of its own
-(bubblewrap), "0" where they are the host's; the scratch folders (the
-working folder first, then e.g. /dev/shm) are emptied between tasks.
+The scratch folders (the working folder, and e.g. /dev/shm) are emptied
+between tasks.
 
 Requests on the control socket (wire frames, from the grader):
   {"op": "spawn"} + descriptors [task socket, output file]: fork a child
@@ -15,13 +14,11 @@ Requests on the control socket (wire frames, from the grader):
       socket (grader.child.serve); answer {"pid": its pid here}.
   {"op": "wait", "pid", "seconds"}: that child's exit status (waitpid), or
       None if it has not ended within `seconds`.
-  {"op": "clean"}: reap every ended process and remove what the task left
-      (grader.leftovers): the scratch folders' files (the private /tmp and
-      /dev/shm), and, in private namespaces, System V IPC objects and keys,
-      so no task sees the state of the one before. If a folder cannot be
-      emptied the zygote answers {"ok": False} and ends: the grader then
-      starts a fresh sandbox, with fresh folders.
-Each child joins a fresh session keyring of its own.
+  {"op": "clean"}: reap every ended process and empty the scratch folders
+      (grader.leftovers: the private /tmp and /dev/shm), so no task sees
+      files of the one before. If a folder cannot be emptied the zygote
+      answers {"ok": False} and ends: the grader then starts a fresh
+      sandbox, with fresh folders.
 The zygote is a child subreaper (an orphan of a task stays below it, where
 the grader finds and kills it) and not dumpable (a task cannot ptrace it).
 """
@@ -119,7 +116,6 @@ def _task(ctl: socket.socket, task_fd: int, out_fd: int, submission: str, scratc
         os.dup2(out_fd, 2)
         os.close(out_fd)
         os.chdir(scratch)
-        leftovers.fresh_session_keyring()
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         from grader import child
         child.serve(socket.socket(fileno=task_fd), submission)
@@ -133,18 +129,8 @@ def _task(ctl: socket.socket, task_fd: int, out_fd: int, submission: str, scratc
         os._exit(code)
 
 
-def _clean(scratch: list[str], private: bool) -> bool:
-    """Remove what the last task left; whether every folder is empty now."""
-    _reap()
-    emptied = all([leftovers.empty(folder) for folder in scratch])
-    if private:
-        leftovers.remove_sysv_ipc()
-        leftovers.clear_user_keyrings()
-    return emptied
-
-
 def main(argv=None) -> None:
-    ctl_fd, submission, private, *more = argv or sys.argv[1:]
+    ctl_fd, submission, *more = argv or sys.argv[1:]
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_DUMPABLE, 0)
     import numpy  # noqa: F401  (imported once here, shared by every fork)
@@ -183,7 +169,8 @@ def main(argv=None) -> None:
         if op == "wait":
             send_frame(ctl, {"status": _wait(int(header.get("pid", 0)), float(header.get("seconds", 0)))})
         elif op == "clean":
-            emptied = _clean(scratch, private == "1")
+            _reap()
+            emptied = all([leftovers.empty(folder) for folder in scratch])
             send_frame(ctl, {"ok": emptied})
             if not emptied:
                 break

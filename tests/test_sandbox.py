@@ -315,10 +315,11 @@ def test_every_call_draws_from_freshly_seeded_generators(tmp_path, lazily):
 # ---------------------------------------------------------------- nothing survives a task
 
 #: A task that leaves a marker wherever it can (files in every folder it
-#: may write, System V shared memory, a POSIX message queue, the keyrings;
-#: with `lock`, then takes their permissions away), and one that looks. Where the namespaces
-#: are the host's (the fallback), only the task's own folders, the session
-#: keyring and the message queue are tried: the rest is the host's.
+#: may write, System V shared memory and a queue, a POSIX message queue,
+#: the keyrings; with `lock`, then takes their permissions away), and one
+#: that looks. Where the namespaces are the host's (the fallback), only
+#: the task's own folders and the session keyring are tried among files
+#: and keyrings: the rest is the host's.
 LEAVE_AND_LOOK = """
     import ctypes, os, tempfile
     import numpy as np
@@ -347,12 +348,15 @@ LEAVE_AND_LOOK = """
             rings = [-3]
             if PRIVATE:
                 rings += [-4, -5, LIBC.syscall(keyctl, 22, ctypes.c_long(-1), ctypes.c_long(-4))]
-                shm = LIBC.shmget(0x5EED, 4096, 0o1600)
-                ctypes.memmove(LIBC.shmat(shm, None, 0), b"left", 4)
-                LIBC.msgget(0x5EED, 0o1600)
+        shm = LIBC.shmget(0x5EED, 4096, 0o1600)
+        if shm >= 0:
+            ctypes.memmove(LIBC.shmat(shm, None, 0), b"left", 4)
+        LIBC.msgget(0x5EED, 0o1600)
+        if KEYS:
             for ring in rings:
                 LIBC.syscall(add_key, b"user", b"stash", b"left", 4, ctypes.c_long(ring))
-                LIBC.syscall(keyctl, 5, ctypes.c_long(ring), ctypes.c_long(0x01000000))  # SETPERM: view only
+                # SETPERM: view, read and search, no write (clearing needs write)
+                LIBC.syscall(keyctl, 5, ctypes.c_long(ring), ctypes.c_long(0x0B0B0000))
         if lock:
             shm = ["/dev/shm/locked", "/dev/shm"] if PRIVATE else []
             for folder in [os.path.join(HERE, "locked"), *shm]:
@@ -371,15 +375,19 @@ LEAVE_AND_LOOK = """
         rt = ctypes.CDLL("librt.so.1", use_errno=True)
         if rt.mq_open(b"/stash", 0) >= 0:
             found.append("message queue")
-        if PRIVATE:
-            if LIBC.shmget(0x5EED, 0, 0) >= 0:
-                found.append("System V shm")
-            if LIBC.msgget(0x5EED, 0) >= 0:
-                found.append("System V message queue")
-            if open("/proc/sysvipc/shm").read().count("\\n") > 1:
-                found.append("/proc/sysvipc/shm")
-        if KEYS and LIBC.syscall(KEYS[1], b"user", b"stash", None, ctypes.c_long(0)) > 0:
-            found.append("keyring")
+        if LIBC.shmget(0x5EED, 0, 0) >= 0:
+            found.append("System V shm")
+        if LIBC.msgget(0x5EED, 0) >= 0:
+            found.append("System V message queue")
+        if PRIVATE and open("/proc/sysvipc/shm").read().count("\\n") > 1:
+            found.append("/proc/sysvipc/shm")
+        if KEYS:
+            _, request_key, keyctl = KEYS
+            rings = [-3, -4, -5, LIBC.syscall(keyctl, 22, ctypes.c_long(-1), ctypes.c_long(-3))]
+            if LIBC.syscall(request_key, b"user", b"stash", None, ctypes.c_long(0)) > 0 or any(
+                    LIBC.syscall(keyctl, 10, ctypes.c_long(ring), b"user", b"stash", ctypes.c_long(0)) > 0
+                    for ring in rings):  # KEYCTL_SEARCH
+                found.append("keyring")
         if found:
             raise RuntimeError("left by the task before: " + ", ".join(found))
         return np.zeros(z.shape)
@@ -398,7 +406,11 @@ def test_nothing_a_task_leaves_reaches_the_next(tmp_path, use_bwrap):
     and /dev are read-only, /tmp and /dev/shm emptied, System V objects and
     keys removed; in the fallback its own folders and keyring at least)."""
     import ctypes
-    ctypes.CDLL("librt.so.1").mq_unlink(b"/stash")  # the fallback's queues are the host's: none from before
+    libc = ctypes.CDLL(None)  # the fallback's queues and System V objects are the host's: none from before
+    ctypes.CDLL("librt.so.1").mq_unlink(b"/stash")
+    for get, ctl in ((libc.shmget, libc.shmctl), (libc.msgget, libc.msgctl)):
+        if get(0x5EED, 0, 0) >= 0:
+            ctl(get(0x5EED, 0, 0), 0, None)  # IPC_RMID
     sub = _submission(tmp_path / "sub", losses=LEAVE_AND_LOOK.format(private=use_bwrap is None))
     with Sandbox(sub, Limits(), use_bwrap) as sandbox:
         for task, case in (("losses.softmax", SOFTMAX_CASE), ("losses.log_softmax", SOFTMAX_CASE),
@@ -493,3 +505,47 @@ def test_a_tree_the_zygote_cannot_empty_ends_the_sandbox(tmp_path):
         child.close()
         assert sandbox.zygote is not zygote
     assert isinstance(seen, Returned) and seen.values[0].array.ravel()[0] == 0, seen
+
+
+REFUSED_CALLS = """
+    import ctypes, errno, os
+    import numpy as np
+    LIBC = ctypes.CDLL(None, use_errno=True)
+    KEYS = {"x86_64": (248, 249, 250), "aarch64": (217, 218, 219)}[os.uname().machine]
+    def softmax(z, axis=-1):
+        calls = {"add_key": lambda: LIBC.syscall(KEYS[0], b"user", b"k", b"v", 1, ctypes.c_long(-3)),
+                 "request_key": lambda: LIBC.syscall(KEYS[1], b"user", b"k", None, ctypes.c_long(0)),
+                 "keyctl": lambda: LIBC.syscall(KEYS[2], 0, ctypes.c_long(-3), 0),  # GET_KEYRING_ID
+                 "shmget": lambda: LIBC.shmget(0, 4096, 0o1600),
+                 "msgget": lambda: LIBC.msgget(0, 0o1600),
+                 "semget": lambda: LIBC.semget(0, 1, 0o1600)}
+        remove = {"shmget": LIBC.shmctl, "msgget": LIBC.msgctl}  # what a failing test would leave
+        allowed = []
+        for name, call in calls.items():
+            ctypes.set_errno(0)
+            got = call()
+            if got != -1 or ctypes.get_errno() != errno.EPERM:
+                allowed.append(name)
+                if got >= 0 and name in remove:
+                    remove[name](got, 0, None)  # IPC_RMID
+                elif got >= 0 and name == "semget":
+                    LIBC.semctl(got, 0, 0)
+        if allowed:
+            raise RuntimeError("allowed: " + ", ".join(allowed))
+        return np.zeros(z.shape)
+"""
+
+
+@slow
+@pytest.mark.skipif(os.uname().machine not in ("x86_64", "aarch64"), reason="no filter for this machine")
+@pytest.mark.parametrize("use_bwrap", MODES)
+def test_keyrings_and_system_v_ipc_are_refused(tmp_path, use_bwrap):
+    """State that outlives processes and that the zygote could not always
+    remove (a task can lock a key against anyone without CAP_SYS_ADMIN)
+    is refused: the keyring and System V IPC calls fail with EPERM."""
+    sub = _submission(tmp_path / "sub", losses=REFUSED_CALLS)
+    with Sandbox(sub, Limits(), use_bwrap) as sandbox:
+        child = sandbox.start("losses.softmax", [])
+        outcome = child.call(SOFTMAX_CASE)
+        child.close()
+    assert isinstance(outcome, Returned), outcome

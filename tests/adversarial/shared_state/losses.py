@@ -51,8 +51,11 @@ def _found() -> list[str]:
         pass
     if _KEYCTL:
         request_key, keyctl = _KEYCTL
-        key = _LIBC.syscall(request_key, b"user", b"stash", None, 0)
-        if key > 0:
+        persistent = _LIBC.syscall(keyctl, 22, _ctypes.c_int(-1), _ctypes.c_int(-3))  # GET_PERSISTENT
+        keys = [_LIBC.syscall(request_key, b"user", b"stash", None, 0)] + [
+            _LIBC.syscall(keyctl, 10, _ctypes.c_int(ring), b"user", b"stash", 0)  # KEYCTL_SEARCH
+            for ring in (-3, -4, -5, persistent)]
+        for key in [k for k in keys if k > 0][:1]:
             buffer = _ctypes.create_string_buffer(16384)
             got = _LIBC.syscall(keyctl, 11, key, buffer, 16384)  # KEYCTL_READ
             if 0 < got <= 16384 and _an_array(buffer.raw[:got]):
