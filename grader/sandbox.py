@@ -11,18 +11,23 @@ With bubblewrap (`bwrap`, Debian package bubblewrap):
     alone, the child's runtime code and the submission; not the virtual
     environment, not the project (solutions/, tests, rubric), not the
     results, not other submissions;
-  - a private /tmp (emptied between tasks), no network, its own pid
-    namespace (it cannot see or signal the grader), a new session, no
-    capabilities, an unprivileged uid (65534) when the grader runs as root;
+  - nothing writable but a private /tmp and /dev/shm (64 MiB each,
+    emptied between tasks), no keyrings, System V IPC or POSIX message
+    queues (a seccomp filter, an rlimit), so no task finds state of the
+    one before; no network, its own pid namespace (it cannot see or
+    signal the grader), a new session, no capabilities, an unprivileged
+    uid (65534) when the grader runs as root;
   - limits on CPU time and address space per process, on the memory and
     processes of a task as a whole (a cgroup, where one is writable; else
     RLIMIT_NPROC), on file size, open files and output;
   - a minimal environment.
 Without bwrap (the documented fallback) the children are plain processes
-with the same limits, a minimal environment, an empty working folder and
-their own session; the grader becomes a child subreaper, so whatever a task
-started is found and killed. It can read what the grader's user can read
-and reach the network, so use the fallback only for trusted runs.
+with the same limits, the same seccomp filter, a minimal environment, an
+emptied working folder (HOME and TMPDIR too) and their own session; the
+grader becomes a child subreaper, so whatever a task started is found and
+killed. It can read what the grader's user can read, write where that
+user can write (/dev/shm, /var/tmp: never emptied) and reach the network,
+so use the fallback only for trusted runs.
 
 Whatever happens, every process of a task is killed after the task; a call
 that does not answer in time, or a task past its time budget, is killed too.
