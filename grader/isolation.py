@@ -5,8 +5,11 @@ everything it started is found and killed.
   every Python site-packages/dist-packages folder in it emptied), the base
   interpreter's standard library (its site-packages emptied), NumPy alone
   and array-api-compat at /pyenv (`student_site`), the runtime at /runtime and the submission at
-  /submission, all read-only; a private /tmp; no network; its own pid, ipc
-  and user namespaces; no capabilities; uid 65534 when the grader is root.
+  /submission, all read-only; a private /tmp and /dev/shm (size-limited,
+  emptied between tasks: grader.leftovers), nothing else writable; no
+  keyrings or System V IPC (grader.syscall_filter); no network; its own
+  pid, ipc and user namespaces; no capabilities; uid 65534 when the
+  grader is root.
   The virtual environment itself is not there, so neither the grader, nor
   the reference solutions, nor SciPy, PyTorch or any other package can be
   imported or read, whatever the student does to sys.path or sys.meta_path.
@@ -37,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnn_checks.policy import hidden_packages
+
+from .syscall_filter import installer
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -134,18 +139,31 @@ def interpreter() -> str:
     return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 
 
+#: Sizes of the sandbox's private /tmp and /dev/shm (tmpfs: memory, which
+#: the task's memory cgroup is charged for as it writes).
+TMP_BYTES = 64 << 20
+SHM_BYTES = 64 << 20
+#: The folders (besides the working folder, /tmp) the zygote empties after
+#: every task in bubblewrap: nothing else there is writable.
+BWRAP_SCRATCH = ("/dev/shm",)
+
 CHILD_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
              "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
              "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 
 
-def bwrap_command(bwrap: str, runtime: Path, submission: Path) -> list[str]:
+def bwrap_command(bwrap: str, runtime: Path, submission: Path, seccomp_fd: int | None = None) -> list[str]:
+    """The sandbox: only /tmp and /dev/shm are writable (private tmpfs of
+    TMP_BYTES and SHM_BYTES, emptied between tasks); the root and /dev,
+    bubblewrap's own tmpfs, are made read-only once everything is mounted.
+    `seccomp_fd` holds grader.syscall_filter's program, which bubblewrap
+    loads."""
     base = Path(sys.base_prefix)
     # /tmp first: a base interpreter or submission under /tmp is then bound
     # on top of the private /tmp instead of being hidden by it.
     cmd = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-           "--clearenv", "--proc", "/proc", "--dev", "/dev", "--size", str(64 << 20), "--tmpfs", "/tmp",
-           "--ro-bind", "/usr", "/usr"]
+           "--clearenv", "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+           "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
     for link in ("bin", "lib", "lib64", "sbin"):
         p = Path("/") / link
         if p.is_symlink():
@@ -162,19 +180,27 @@ def bwrap_command(bwrap: str, runtime: Path, submission: Path) -> list[str]:
     for package in student_folders():
         cmd += ["--ro-bind", str(package), f"/pyenv/{package.name}"]
     cmd += ["--ro-bind", str(runtime), "/runtime", "--ro-bind", str(submission), "/submission",
-            "--chdir", "/tmp"]
+            "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     if os.getuid() == 0:
         cmd += ["--unshare-user", "--uid", "65534", "--gid", "65534"]
     for k, v in CHILD_ENV.items():
         cmd += ["--setenv", k, v]
+    if seccomp_fd is not None:
+        cmd += ["--seccomp", str(seccomp_fd)]
     return cmd
 
 
-def limit_process(limits: Limits, nproc: int, die_with_parent: bool):
-    """preexec_fn of the zygote: resource limits, inherited by every task."""
+def limit_process(limits: Limits, nproc: int, die_with_parent: bool, syscall_filter: bytes | None = None):
+    """preexec_fn of the zygote: resource limits, inherited by every task,
+    no POSIX message queue (RLIMIT_MSGQUEUE 0: a queue would outlive the
+    task), and `syscall_filter` (grader.syscall_filter) where given (the
+    fallback sandbox; bubblewrap loads it itself)."""
+    install_filter = installer(syscall_filter) if syscall_filter else None
+
     def apply():
         if die_with_parent:
             prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
         mem = limits.memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
@@ -182,6 +208,8 @@ def limit_process(limits: Limits, nproc: int, die_with_parent: bool):
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        if install_filter:
+            install_filter()
     return apply
 
 

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHILD_MODULES = ("wire.py", "child.py", "zygote.py", "null_hypothesis.py")
+CHILD_MODULES = ("wire.py", "child.py", "zygote.py", "leftovers.py", "null_hypothesis.py")
 
 
 def build_runtime(dest: Path) -> Path:

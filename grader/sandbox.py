@@ -11,18 +11,23 @@ With bubblewrap (`bwrap`, Debian package bubblewrap):
     alone, the child's runtime code and the submission; not the virtual
     environment, not the project (solutions/, tests, rubric), not the
     results, not other submissions;
-  - a private /tmp (emptied between tasks), no network, its own pid
-    namespace (it cannot see or signal the grader), a new session, no
-    capabilities, an unprivileged uid (65534) when the grader runs as root;
+  - nothing writable but a private /tmp and /dev/shm (64 MiB each,
+    emptied between tasks), no keyrings, System V IPC or POSIX message
+    queues (a seccomp filter, an rlimit), so no task finds state of the
+    one before; no network, its own pid namespace (it cannot see or
+    signal the grader), a new session, no capabilities, an unprivileged
+    uid (65534) when the grader runs as root;
   - limits on CPU time and address space per process, on the memory and
     processes of a task as a whole (a cgroup, where one is writable; else
     RLIMIT_NPROC), on file size, open files and output;
   - a minimal environment.
 Without bwrap (the documented fallback) the children are plain processes
-with the same limits, a minimal environment, an empty working folder and
-their own session; the grader becomes a child subreaper, so whatever a task
-started is found and killed. It can read what the grader's user can read
-and reach the network, so use the fallback only for trusted runs.
+with the same limits, the same seccomp filter, a minimal environment, an
+emptied working folder (HOME and TMPDIR too) and their own session; the
+grader becomes a child subreaper, so whatever a task started is found and
+killed. It can read what the grader's user can read, write where that
+user can write (/dev/shm, /var/tmp: never emptied) and reach the network,
+so use the fallback only for trusted runs.
 
 Whatever happens, every process of a task is killed after the task; a call
 that does not answer in time, or a task past its time budget, is killed too.
@@ -40,9 +45,11 @@ from cnn_checks.execute import Failed
 from cnn_checks.kinds import Kind
 from cnn_checks.tasks import TASKS
 
+from . import syscall_filter
 from .answers import failed_from
 from .channel import Child, Request
 from .isolation import (
+    BWRAP_SCRATCH,
     CHILD_ENV,
     HIDDEN_PACKAGES,
     Limits,
@@ -64,7 +71,7 @@ from .wire import recv_frame, send_frame
 
 __all__ = ["HIDDEN_PACKAGES", "Limits", "Sandbox", "bwrap_path", "Child"]
 
-BOOT = ("import sys; sys.path[:0] = sys.argv[3:5]; sys.argv = sys.argv[:3]; "
+BOOT = ("import sys; sys.path[:0] = sys.argv[3:5]; del sys.argv[3:5]; "
         "from grader.zygote import main; main()")
 
 _ZYGOTES: set[int] = set()  # every zygote this process started (for the subreaper)
@@ -109,28 +116,34 @@ class Sandbox:
         # only keeps a margin; elsewhere it is the cap.
         margin = 4096 if _pids_cgroups_writable() else self.limits.processes + 4
         nproc = uid_processes() + margin
+        code = syscall_filter.program()
+        passed = [theirs.fileno()]
         if self.bwrap:
-            cmd = bwrap_command(self.bwrap, self.runtime, self.submission) + [
+            if code:
+                passed.append(syscall_filter.program_fd(code))
+            cmd = bwrap_command(self.bwrap, self.runtime, self.submission, passed[1] if code else None) + [
                 interpreter(), "-I", "-S", "-c", BOOT, str(theirs.fileno()), "/submission", "/runtime",
-                "/pyenv"]
+                "/pyenv", *BWRAP_SCRATCH]
             env, cwd = {}, None
         else:
             cwd = tempfile.mkdtemp(dir=self._tmp.name)
             site = student_site(Path(self._tmp.name) / "site")
             cmd = [interpreter(), "-I", "-S", "-c", BOOT, str(theirs.fileno()), str(self.submission),
                    str(self.runtime), str(site)]
-            env = dict(CHILD_ENV, HOME=cwd)
+            env = dict(CHILD_ENV, HOME=cwd, TMPDIR=cwd)
         self._log = tempfile.TemporaryFile(dir=self._tmp.name)  # noqa: SIM115 (closed with the zygote)
         try:
             self.zygote = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-                                           env=env, cwd=cwd, pass_fds=(theirs.fileno(),),
-                                           start_new_session=True,
-                                           preexec_fn=limit_process(self.limits, nproc, not self.bwrap))
+                                           env=env, cwd=cwd, pass_fds=tuple(passed), start_new_session=True,
+                                           preexec_fn=limit_process(self.limits, nproc, not self.bwrap,
+                                                                    None if self.bwrap else code))
         except OSError as exc:
             ours.close()
             return Failed(Kind.CRASH, f"the sandbox could not start ({exc})", fatal=True)
         finally:
             theirs.close()
+            for fd in passed[1:]:
+                os.close(fd)
         _ZYGOTES.add(self.zygote.pid)
         self.ctl = ours
         return None
@@ -215,8 +228,12 @@ class Sandbox:
         return status if isinstance(status, int) else None
 
     def clean(self) -> None:
-        """Reap ended processes, empty the scratch folder."""
-        self._ask({"op": "clean"})
+        """Remove what the last task left (grader.zygote's "clean"); where
+        that fails, the sandbox is stopped, and the next task starts a fresh
+        one."""
+        answer = self._ask({"op": "clean"})
+        if not answer or answer.get("ok") is not True:
+            self._stop_zygote()
 
     # -- a task --------------------------------------------------------------
     def start(self, task_name: str, forbidden: list[str], deadline: float | None = None,

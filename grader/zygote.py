@@ -3,7 +3,10 @@ the submission's files mention it) and the child's code once, then forks a
 fresh child for every task. It never imports or runs student
 code itself, so every task starts from the same clean state.
 
-    python -I -S -c "..." CONTROL_FD SUBMISSION_DIR
+    python -I -S -c "..." CONTROL_FD SUBMISSION_DIR [SCRATCH_DIR...]
+
+The scratch folders (the working folder, and e.g. /dev/shm) are emptied
+between tasks.
 
 Requests on the control socket (wire frames, from the grader):
   {"op": "spawn"} + descriptors [task socket, output file]: fork a child
@@ -11,8 +14,11 @@ Requests on the control socket (wire frames, from the grader):
       socket (grader.child.serve); answer {"pid": its pid here}.
   {"op": "wait", "pid", "seconds"}: that child's exit status (waitpid), or
       None if it has not ended within `seconds`.
-  {"op": "clean"}: reap every ended process and empty the scratch folder
-      (the private /tmp), so no task sees files of the one before.
+  {"op": "clean"}: reap every ended process and empty the scratch folders
+      (grader.leftovers: the private /tmp and /dev/shm), so no task sees
+      files of the one before. If a folder cannot be emptied the zygote
+      answers {"ok": False} and ends: the grader then starts a fresh
+      sandbox, with fresh folders.
 The zygote is a child subreaper (an orphan of a task stays below it, where
 the grader finds and kills it) and not dumpable (a task cannot ptrace it).
 """
@@ -21,12 +27,13 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
-import shutil
 import signal
 import socket
 import stat
 import sys
 import time
+
+from grader import leftovers
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -59,30 +66,6 @@ def _wait(pid: int, seconds: float):
         if time.monotonic() >= deadline:
             return None
         time.sleep(0.005)
-
-
-def _empty(folder: str) -> None:
-    """Remove everything in `folder` (the task may have made it read-only)."""
-    def unlock(func, path, _exc):
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
-            os.chmod(path, 0o700)
-            func(path)
-        except OSError:
-            pass
-    try:
-        entries = os.listdir(folder)
-    except OSError:
-        return
-    for name in entries:
-        path = os.path.join(folder, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, onerror=unlock)
-        else:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
 
 
 def _mentions(folder: str, word: str, most_bytes: int = 4 << 20, most_files: int = 256,
@@ -147,7 +130,7 @@ def _task(ctl: socket.socket, task_fd: int, out_fd: int, submission: str, scratc
 
 
 def main(argv=None) -> None:
-    ctl_fd, submission = (argv or sys.argv[1:])[:2]
+    ctl_fd, submission, *more = argv or sys.argv[1:]
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _prctl(PR_SET_DUMPABLE, 0)
     import numpy  # noqa: F401  (imported once here, shared by every fork)
@@ -165,7 +148,7 @@ def main(argv=None) -> None:
     gc.freeze()  # the imported modules stay out of every child's garbage collections (no copy-on-write)
 
     ctl = socket.socket(fileno=int(ctl_fd))
-    scratch = os.getcwd()
+    scratch = [os.getcwd(), *more]
     while True:
         try:
             header, _, fds = recv_frame(ctl)
@@ -176,7 +159,7 @@ def main(argv=None) -> None:
             _reap()
             pid = os.fork()
             if pid == 0:
-                _task(ctl, fds[0], fds[1], submission, scratch)
+                _task(ctl, fds[0], fds[1], submission, scratch[0])
             for fd in fds:
                 os.close(fd)
             send_frame(ctl, {"pid": pid})
@@ -187,8 +170,10 @@ def main(argv=None) -> None:
             send_frame(ctl, {"status": _wait(int(header.get("pid", 0)), float(header.get("seconds", 0)))})
         elif op == "clean":
             _reap()
-            _empty(scratch)
-            send_frame(ctl, {"ok": True})
+            emptied = all([leftovers.empty(folder) for folder in scratch])
+            send_frame(ctl, {"ok": emptied})
+            if not emptied:
+                break
         else:
             break
     os._exit(0)

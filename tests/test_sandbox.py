@@ -310,3 +310,242 @@ def test_every_call_draws_from_freshly_seeded_generators(tmp_path, lazily):
     for outcome in outcomes:
         assert isinstance(outcome, Returned), outcome
         assert outcome.values[0].array.tolist() == seeded
+
+
+# ---------------------------------------------------------------- nothing survives a task
+
+#: A task that leaves a marker wherever it can (files in every folder it
+#: may write, System V shared memory and a queue, a POSIX message queue,
+#: the keyrings; with `lock`, then takes their permissions away), and one
+#: that looks. Where the namespaces are the host's (the fallback), only
+#: the task's own folders and the session keyring are tried among files
+#: and keyrings: the rest is the host's.
+LEAVE_AND_LOOK = """
+    import ctypes, os, tempfile
+    import numpy as np
+    PRIVATE = {private}
+    LIBC = ctypes.CDLL(None, use_errno=True)
+    LIBC.shmat.restype = ctypes.c_void_p
+    KEYS = {{"x86_64": (248, 249, 250), "aarch64": (217, 218, 219)}}.get(os.uname().machine)
+    HERE = os.getcwd()
+    FILES = [os.path.join(HERE, "stash"), os.path.join(tempfile.gettempdir(), "stash"),
+             os.path.expanduser("~/stash"), os.path.join(HERE, "locked", "stash")]
+    if PRIVATE:
+        FILES += ["/stash", "/var/tmp/stash", "/run/stash", "/dev/stash", "/dev/shm/stash",
+                  "/pyenv/stash.py", "/dev/shm/locked/stash"]
+    def softmax(z, axis=-1, lock=False):
+        for path in FILES:
+            try:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w") as fh:
+                    fh.write("left")
+            except OSError:
+                pass
+        rt = ctypes.CDLL("librt.so.1", use_errno=True)
+        rt.mq_open(b"/stash", 0o102, 0o600, None)
+        if KEYS:
+            add_key, _, keyctl = KEYS
+            rings = [-3]
+            if PRIVATE:
+                rings += [-4, -5, LIBC.syscall(keyctl, 22, ctypes.c_long(-1), ctypes.c_long(-4))]
+        shm = LIBC.shmget(0x5EED, 4096, 0o1600)
+        if shm >= 0:
+            ctypes.memmove(LIBC.shmat(shm, None, 0), b"left", 4)
+        LIBC.msgget(0x5EED, 0o1600)
+        if KEYS:
+            for ring in rings:
+                LIBC.syscall(add_key, b"user", b"stash", b"left", 4, ctypes.c_long(ring))
+                # SETPERM: view, read and search, no write (clearing needs write)
+                LIBC.syscall(keyctl, 5, ctypes.c_long(ring), ctypes.c_long(0x0B0B0000))
+        if lock:
+            shm = ["/dev/shm/locked", "/dev/shm"] if PRIVATE else []
+            for folder in [os.path.join(HERE, "locked"), *shm]:
+                os.chmod(folder, 0)
+            os.chmod(HERE, 0o500)
+        return np.zeros(z.shape)
+    def log_softmax(z, axis=-1):
+        found = []
+        for path in FILES:
+            try:
+                os.chmod(os.path.dirname(path), 0o700)
+            except OSError:
+                pass
+            if os.path.exists(path):
+                found.append(path)
+        rt = ctypes.CDLL("librt.so.1", use_errno=True)
+        if rt.mq_open(b"/stash", 0) >= 0:
+            found.append("message queue")
+        if LIBC.shmget(0x5EED, 0, 0) >= 0:
+            found.append("System V shm")
+        if LIBC.msgget(0x5EED, 0) >= 0:
+            found.append("System V message queue")
+        if PRIVATE and open("/proc/sysvipc/shm").read().count("\\n") > 1:
+            found.append("/proc/sysvipc/shm")
+        if KEYS:
+            _, request_key, keyctl = KEYS
+            rings = [-3, -4, -5, LIBC.syscall(keyctl, 22, ctypes.c_long(-1), ctypes.c_long(-3))]
+            if LIBC.syscall(request_key, b"user", b"stash", None, ctypes.c_long(0)) > 0 or any(
+                    LIBC.syscall(keyctl, 10, ctypes.c_long(ring), b"user", b"stash", ctypes.c_long(0)) > 0
+                    for ring in rings):  # KEYCTL_SEARCH
+                found.append("keyring")
+        if found:
+            raise RuntimeError("left by the task before: " + ", ".join(found))
+        return np.zeros(z.shape)
+"""
+
+
+LOCKING_CASE = Case({"z": np.array([[1.0, 2.0, 3.0]])}, {"lock": True}, "contiguous")
+
+
+@slow
+@pytest.mark.parametrize("use_bwrap", MODES)
+def test_nothing_a_task_leaves_reaches_the_next(tmp_path, use_bwrap):
+    """Files in every writable folder (locked ones too), System V objects,
+    a POSIX message queue and keys outlive a task's processes: none of them
+    is there for the next task of the same sandbox (in bubblewrap the root
+    and /dev are read-only, /tmp and /dev/shm emptied, System V objects and
+    keys removed; in the fallback its own folders and keyring at least)."""
+    import ctypes
+    libc = ctypes.CDLL(None)  # the fallback's queues and System V objects are the host's: none from before
+    ctypes.CDLL("librt.so.1").mq_unlink(b"/stash")
+    for get, ctl in ((libc.shmget, libc.shmctl), (libc.msgget, libc.msgctl)):
+        if get(0x5EED, 0, 0) >= 0:
+            ctl(get(0x5EED, 0, 0), 0, None)  # IPC_RMID
+    sub = _submission(tmp_path / "sub", losses=LEAVE_AND_LOOK.format(private=use_bwrap is None))
+    with Sandbox(sub, Limits(), use_bwrap) as sandbox:
+        for task, case in (("losses.softmax", SOFTMAX_CASE), ("losses.log_softmax", SOFTMAX_CASE),
+                           ("losses.softmax", LOCKING_CASE), ("losses.log_softmax", SOFTMAX_CASE)):
+            child = sandbox.start(task, [])
+            assert not isinstance(child, Failed), child
+            outcome = child.call(case)
+            child.close()
+            assert isinstance(outcome, Returned), (task, outcome)
+
+
+FILL_SHM = """
+    import os
+    import numpy as np
+    def softmax(z, axis=-1):
+        written = 0
+        try:
+            for i in range(1000):  # 15 MiB a file (RLIMIT_FSIZE is 16 MiB)
+                with open(f"/dev/shm/fill-{i}", "wb") as fh:
+                    for _ in range(15):
+                        fh.write(bytes(1 << 20))
+                        fh.flush()
+                        written += 1
+        except OSError:
+            pass
+        return np.full(z.shape, float(written))
+    def log_softmax(z, axis=-1):
+        shm = os.statvfs("/dev/shm")
+        return np.full(z.shape, float((shm.f_blocks - shm.f_bfree) * shm.f_frsize >> 20))
+"""
+
+
+@slow
+@pytest.mark.skipif(not BWRAP, reason="the fallback's /dev/shm is the host's")
+def test_dev_shm_is_private_bounded_charged_and_emptied(tmp_path):
+    """A task fills /dev/shm: it gets SHM_BYTES at most, charged to its
+    memory cgroup (where there is one), and the next task finds it empty
+    (the memory is back)."""
+    from grader.isolation import SHM_BYTES
+    sub = _submission(tmp_path / "sub", losses=FILL_SHM)
+    with Sandbox(sub, Limits(), None) as sandbox:
+        for _ in range(3):
+            child = sandbox.start("losses.softmax", [])
+            assert not isinstance(child, Failed), child
+            filled = child.call(SOFTMAX_CASE)
+            memory = child.cgroup.paths.get("memory")
+            charged = None
+            if memory:
+                with open(os.path.join(memory, "memory.stat")) as fh:
+                    charged = int(dict(line.split() for line in fh)["shmem"])
+            child.close()
+            assert isinstance(filled, Returned), filled
+            written = filled.values[0].array.ravel()[0]
+            assert (SHM_BYTES >> 20) - 16 <= written <= SHM_BYTES >> 20, written
+            if charged is not None:
+                assert charged >= written * (1 << 20), (charged, written)
+            child = sandbox.start("losses.log_softmax", [])
+            used = child.call(SOFTMAX_CASE)
+            child.close()
+            assert isinstance(used, Returned) and used.values[0].array.ravel()[0] == 0, used
+
+
+DEEP_TREE = """
+    import os
+    import numpy as np
+    def softmax(z, axis=-1):
+        os.chdir("/dev/shm")
+        for _ in range(3000):  # deeper than a path may be long
+            os.mkdir("d")
+            os.chdir("d")
+        open("stash", "w").close()
+        return np.zeros(z.shape)
+    def log_softmax(z, axis=-1):
+        return np.full(z.shape, float(len(os.listdir("/dev/shm"))))
+"""
+
+
+@slow
+@pytest.mark.skipif(not BWRAP, reason="the fallback's /dev/shm is the host's")
+def test_a_tree_the_zygote_cannot_empty_ends_the_sandbox(tmp_path):
+    """A folder tree too deep to remove (or too big to remove in a second)
+    ends the zygote: the next task runs in a fresh sandbox and finds no
+    trace of it."""
+    sub = _submission(tmp_path / "sub", losses=DEEP_TREE)
+    with Sandbox(sub, Limits(), None) as sandbox:
+        child = sandbox.start("losses.softmax", [])
+        zygote = sandbox.zygote
+        assert isinstance(child.call(SOFTMAX_CASE), Returned)
+        child.close()
+        child = sandbox.start("losses.log_softmax", [])
+        seen = child.call(SOFTMAX_CASE)
+        child.close()
+        assert sandbox.zygote is not zygote
+    assert isinstance(seen, Returned) and seen.values[0].array.ravel()[0] == 0, seen
+
+
+REFUSED_CALLS = """
+    import ctypes, errno, os
+    import numpy as np
+    LIBC = ctypes.CDLL(None, use_errno=True)
+    KEYS = {"x86_64": (248, 249, 250), "aarch64": (217, 218, 219)}[os.uname().machine]
+    def softmax(z, axis=-1):
+        calls = {"add_key": lambda: LIBC.syscall(KEYS[0], b"user", b"k", b"v", 1, ctypes.c_long(-3)),
+                 "request_key": lambda: LIBC.syscall(KEYS[1], b"user", b"k", None, ctypes.c_long(0)),
+                 "keyctl": lambda: LIBC.syscall(KEYS[2], 0, ctypes.c_long(-3), 0),  # GET_KEYRING_ID
+                 "shmget": lambda: LIBC.shmget(0, 4096, 0o1600),
+                 "msgget": lambda: LIBC.msgget(0, 0o1600),
+                 "semget": lambda: LIBC.semget(0, 1, 0o1600)}
+        remove = {"shmget": LIBC.shmctl, "msgget": LIBC.msgctl}  # what a failing test would leave
+        allowed = []
+        for name, call in calls.items():
+            ctypes.set_errno(0)
+            got = call()
+            if got != -1 or ctypes.get_errno() != errno.EPERM:
+                allowed.append(name)
+                if got >= 0 and name in remove:
+                    remove[name](got, 0, None)  # IPC_RMID
+                elif got >= 0 and name == "semget":
+                    LIBC.semctl(got, 0, 0)
+        if allowed:
+            raise RuntimeError("allowed: " + ", ".join(allowed))
+        return np.zeros(z.shape)
+"""
+
+
+@slow
+@pytest.mark.skipif(os.uname().machine not in ("x86_64", "aarch64"), reason="no filter for this machine")
+@pytest.mark.parametrize("use_bwrap", MODES)
+def test_keyrings_and_system_v_ipc_are_refused(tmp_path, use_bwrap):
+    """State that outlives processes and that the zygote could not always
+    remove (a task can lock a key against anyone without CAP_SYS_ADMIN)
+    is refused: the keyring and System V IPC calls fail with EPERM."""
+    sub = _submission(tmp_path / "sub", losses=REFUSED_CALLS)
+    with Sandbox(sub, Limits(), use_bwrap) as sandbox:
+        child = sandbox.start("losses.softmax", [])
+        outcome = child.call(SOFTMAX_CASE)
+        child.close()
+    assert isinstance(outcome, Returned), outcome

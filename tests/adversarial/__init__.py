@@ -199,6 +199,12 @@ ATTACKS = [
     Attack("modified_leak", "losses.softmax", "padding",
            "`modified` entries carrying every hidden case the child has seen (thousands) out "
            "into the feedback", kinds=("crashed",), leak="LEAK"),
+    # the sandbox keeps nothing between tasks
+    Attack("shared_state", "losses.softmax", "padding",
+           "pad2d (right) stashes its inputs in files under /, /var/tmp, /run, /dev, /dev/shm, "
+           "/tmp, System V shm, a POSIX message queue and the keyrings; softmax answers right "
+           "only when it reads one back",
+           kinds=("not implemented", "no earlier task"), settings={"workers": 1}),
 ]
 BY_NAME = {a.name: a for a in ATTACKS}
 
