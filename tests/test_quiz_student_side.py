@@ -133,3 +133,44 @@ def test_docs_give_nbgrader_students_the_student_package():
     section = text.split("### How students reach the exchange", 1)[1].split("\n## ", 1)[0]
     assert "grader release" in section
     assert "project installed" not in text and "install the project" not in text
+
+
+RUN_NOTEBOOK = """
+import json, sys
+sys.path[:0] = {path!r}
+sys.path.insert(0, ".")                      # the notebook's folder, as Jupyter has it
+nb = json.load(open({notebook!r}))
+ns = {{}}
+for cell in nb["cells"]:
+    if cell["cell_type"] != "code":
+        continue
+    meta = cell["metadata"].get("nbgrader", {{}})
+    source = "".join(cell["source"])
+    if meta.get("grade_id") in {answers!r}:
+        source = {answers!r}[meta["grade_id"]]
+    try:
+        exec(source, ns)
+    except Exception as exc:
+        print("FAILED", meta.get("grade_id"), type(exc).__name__, str(exc)[:300])
+"""
+
+
+def test_the_coding_notebooks_run_on_the_student_package(received):
+    """The released coding notebooks' visible checks need only the student
+    package: they pass on a correct answer, fail on the stub, and nothing
+    imports the project."""
+    folder, package = received
+    cnn = folder.parent / "cnn"
+    reference = (ROOT / "solutions" / "padding.py").read_text().replace(
+        "from .xp import array_namespace, device", "from array_api_compat import array_namespace, device")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    outputs = {}
+    for name, answers in (("stub", {}), ("correct", {"padding_pad2d": reference})):
+        code = RUN_NOTEBOOK.format(path=_student_path(package), notebook="padding.ipynb", answers=answers)
+        run = subprocess.run([sys.executable, "-I", "-S", "-c", code], env=env, capture_output=True,
+                             text=True, timeout=300, cwd=str(cnn))
+        assert run.returncode == 0, run.stderr[-3000:]
+        outputs[name] = run.stdout
+    assert "ModuleNotFoundError" not in outputs["stub"] + outputs["correct"], outputs
+    assert "FAILED test_padding_pad2d" in outputs["stub"] and "not implemented" in outputs["stub"].lower()
+    assert "FAILED" not in outputs["correct"] and "ok  example" in outputs["correct"], outputs["correct"]
