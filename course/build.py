@@ -4,7 +4,8 @@
                            [--quiz-seed TEXT] [--quiz-draw ID,ID,...]
 
 writes COURSE_DIR/nbgrader_config.py, the feedback template, and the source
-assignments `quiz` (quiz.ipynb) and `cnn` (one notebook per module of
+assignments `quiz` (quiz.ipynb and the public questions it reads,
+quiz_questions.json) and `cnn` (one notebook per module of
 assignments/, plus visible_checks.py), then runs `generate_assignment` for
 both. Nothing secret is written: no answer key, no hidden test, no solution.
 
@@ -119,6 +120,7 @@ def build(root: Path, exchange: Path | None = None, modules=None, timeout: int =
     q = src / quiz.QUIZ
     q.mkdir(parents=True, exist_ok=True)
     nbformat.write(quiz.quiz_notebook(bank, str(quiz_seed or ""), quiz_draw), q / "quiz.ipynb")
+    (q / quiz.QUESTIONS_FILE).write_text(quiz.public_file(bank, str(quiz_seed or "")), encoding="utf-8")
     cnn = src / CODING
     if cnn.exists():
         shutil.rmtree(cnn)

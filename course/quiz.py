@@ -1,10 +1,12 @@
 """The quiz, instructor side: the bank with its key (quiz_bank.toml), the
 public bank the notebook receives, the notebook, and the trusted scoring.
 
-Every question is a family (course/quiz_variant.py draws one member per
-student from the student id and the course seed): the notebook computes the
-student's questions, numbers and option order itself and holds no key; the
-key is applied here, at grading time, to the very same draw.
+Every question is a family: a parametrised question is released as a pool
+of pre-rendered versions (course/quiz_pool.py: its numbers and its four
+options, sorted; never the expressions behind them), and course/quiz_variant.py
+draws one version and an option order per student from the student id and
+the course seed. The notebook holds no key; the key is applied here, at
+grading time, to the very same draw.
 
 Scoring never executes a submission: each answer cell is parsed with `ast`
 and must be exactly one assignment of a literal (`q3 = "B"`, `n1 = 17`,
@@ -16,14 +18,14 @@ from __future__ import annotations
 
 import ast
 import inspect
-import pprint
+import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import quiz_variant
+from . import quiz_pool, quiz_variant
 from .notebooks import cell_meta as _meta
 from .quiz_variant import LETTERS
 
@@ -69,21 +71,37 @@ def quiz_length(bank: dict) -> int:
     return bank["per_topic"] * len(bank["topics"])
 
 
-_PUBLIC = ("id", "topic", "text", "params", "define", "require", "format")
+QUESTIONS_FILE = "quiz_questions.json"
 
 
-def public_bank(bank: dict) -> dict:
-    """What the notebook receives: no `correct`, no misconception, no
-    numeric `answer`, no lecture source; each question's four candidates
-    sorted, so their order says nothing about which is right."""
-    questions = []
-    for q in bank["question"]:
-        pub = {k: q[k] for k in _PUBLIC if k in q}
-        pub["candidates"] = sorted([q["correct"]] + [d[0] for d in q["distractors"]])
-        questions.append(pub)
-    numeric = [{k: q[k] for k in _PUBLIC if k in q} for q in bank["numeric"]]
+def _public(bank: dict, seed: str = "", materialise: bool = False) -> dict:
+    """The questions as the notebook receives them: per question its id,
+    topic, text and `versions` (its pool: the values the text shows and the
+    four options, sorted). No `correct`, no distractor, no misconception,
+    no expression, no numeric `answer`, no lecture source. Lazily computed
+    pools (the grader's) or lists (the notebook's)."""
+    def versions(q, numeric=False):
+        pool = quiz_pool.Pool(q, seed, numeric)
+        return list(pool) if materialise else pool
+
+    questions = [{"id": q["id"], "topic": q["topic"], "text": q["text"], "versions": versions(q)}
+                 for q in bank["question"]]
+    numeric = [{"id": q["id"], "topic": q["topic"], "text": q["text"], "versions": versions(q, True)}
+               for q in bank["numeric"]]
     return {"topics": list(bank["topics"]), "per_topic": bank["per_topic"],
             "questions": questions, "numeric": numeric}
+
+
+def public_bank(bank: dict, seed: str = "") -> dict:
+    """What the notebook receives (course/quiz_variant.py reads it): every
+    question's pre-rendered versions and nothing that marks the right
+    option; the same whichever candidate the bank calls correct."""
+    return _public(bank, seed, materialise=True)
+
+
+def public_file(bank: dict, seed: str = "") -> str:
+    """The released quiz_questions.json: the public bank as JSON."""
+    return json.dumps(public_bank(bank, seed), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def check_draw(bank: dict, fixed) -> list | None:
@@ -116,23 +134,22 @@ class Item:
 
 
 def student_key(bank: dict, student: str, seed: str = "", fixed=None) -> list[Item]:
-    """The student's quiz (the notebook's own draw) with its key."""
-    pub = public_bank(bank)
+    """The student's quiz (the notebook's own draw, over the same versions)
+    with its key."""
+    pub = _public(bank, seed)
     quiz = quiz_variant.make_quiz(pub, student, seed, check_draw(bank, fixed))
-    by_id = {q["id"]: q for q in bank["question"]}
+    pools = {q["id"]: q["versions"] for q in pub["questions"] + pub["numeric"]}
     items = []
     for number, v in enumerate(quiz["mc"], 1):
-        q = by_id[v["id"]]
-        candidates = next(p["candidates"] for p in pub["questions"] if p["id"] == v["id"])
-        role = {q["correct"]: None, **{d[0]: d[1] for d in q["distractors"]}}
-        letters = {LETTERS[k]: role[candidates[i]] for k, i in enumerate(v["order"])}
+        entry = pools[v["id"]].entry(v["version"])
+        letters = {LETTERS[k]: entry.roles[i] for k, i in enumerate(v["order"])}
         correct = next(letter for letter, mis in letters.items() if mis is None)
         items.append(Item(f"q{number}", v["id"], v["topic"], quiz_variant.render(v, number), correct,
                           misconceptions={k: m for k, m in letters.items() if m}))
     numeric = {q["id"]: q for q in bank["numeric"]}
     for v in quiz["numeric"]:
         q = numeric[v["id"]]
-        value = quiz_variant.evaluate(q["answer"], v["names"])
+        value = quiz_pool.evaluate(q["answer"], pools[v["id"]].entry(v["version"]).names)
         items.append(Item(q["name"], v["id"], v["topic"], quiz_variant.render_numeric(v, q["name"]),
                           value, tolerance=float(q.get("tolerance", 0))))
     return items
@@ -144,11 +161,13 @@ def show_cell_id(name: str) -> str:
     return f"show_{name}"
 
 
-def _setup_source(bank: dict, seed: str, fixed) -> str:
+def _setup_source(seed: str, fixed) -> str:
     engine = inspect.getsource(quiz_variant)
-    data = pprint.pformat(public_bank(bank), width=110, sort_dicts=False)  # params are drawn in order
-    return (f"# The quiz generator (no answers in here). Run this cell first.\n"
-            f"COURSE_SEED = {seed!r}\nFIXED_DRAW = {fixed!r}\nBANK = {data}\n\n"
+    return ("# The quiz generator (no answers in here). Run this cell first.\n"
+            "import json\n\n"
+            f"COURSE_SEED = {seed!r}\nFIXED_DRAW = {fixed!r}\n"
+            f"with open({QUESTIONS_FILE!r}, encoding=\"utf-8\") as _f:\n"
+            "    BANK = json.load(_f)  # every question's versions: texts and options, no key\n\n"
             + engine.split('"""', 2)[2].lstrip())
 
 
@@ -164,9 +183,10 @@ print(f"The quiz of {_ME!r}: {len(QUIZ['mc'])} multiple-choice and "
 
 
 def quiz_notebook(bank: dict | None = None, seed: str = "", fixed=None) -> nbformat.NotebookNode:
-    """The quiz notebook, the same for every student: the generator and the
-    public bank, one locked cell per question that prints the student's
-    version, an answer cell and a grade cell per question. No key."""
+    """The quiz notebook, the same for every student: the generator (which
+    reads the public bank, `public_file`, released beside it), one locked
+    cell per question that prints the student's version, an answer cell and
+    a grade cell per question. No key."""
     bank = bank or load_bank()
     fixed = check_draw(bank, fixed)
     pts = bank.get("points_per_question", 1)
@@ -188,7 +208,7 @@ def quiz_notebook(bank: dict | None = None, seed: str = "", fixed=None) -> nbfor
         "a number literal, e.g. `n1 = 42` or `n3 = 0.693`.\n\n"
         "Anything else (expressions, function calls, other types) scores 0. One point per "
         "question.", metadata=_meta("intro", locked=True)))
-    nb.cells.append(code(_setup_source(bank, seed, fixed), metadata=_meta(SETUP_ID, locked=True)))
+    nb.cells.append(code(_setup_source(seed, fixed), metadata=_meta(SETUP_ID, locked=True)))
     nb.cells.append(code('STUDENT_ID = ""  # your course login (empty: the login of this server)',
                          metadata=_meta("student_id", solution=True)))
     nb.cells.append(code(BUILD_SOURCE, metadata=_meta(BUILD_ID, locked=True)))

@@ -201,6 +201,9 @@ def test_course_end_to_end(tmp_path, monkeypatch):
     rel = nbformat.read(str(root / "release" / "quiz" / "quiz.ipynb"), as_version=4)
     other = quiz.quiz_notebook(_swapped_key(bank), SEED)
     assert [c.source for c in rel.cells] == [c.source for c in other.cells]
+    # ...and its questions (pre-rendered versions, no expression) are the same too
+    released_questions = (root / "release" / "quiz" / quiz.QUESTIONS_FILE).read_text()
+    assert released_questions == quiz.public_file(_swapped_key(bank), SEED)
     # the coding notebooks carry the stubs' text verbatim (one source)
     conv_nb = nbformat.read(str(root / "release" / "cnn" / "conv.ipynb"), as_version=4)
     cells = "\n".join(c.source for c in conv_nb.cells)
@@ -229,6 +232,8 @@ def test_course_end_to_end(tmp_path, monkeypatch):
         mine = ("quiz", "cnn") if conv else ("quiz",)
         for a in mine:
             _exchange_app("ExchangeFetchAssignment", exchange, home, s, a, monkeypatch)
+        # the quiz's questions come with it (the generator cell reads them)
+        assert (home / "work" / "quiz" / quiz.QUESTIONS_FILE).is_file()
         _edit(home / "work" / "quiz" / "quiz.ipynb", q)
         if s in malformed:
             _malform(home / "work" / "quiz" / "quiz.ipynb", malformed[s])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import string
 import sys
 from collections import Counter
 from pathlib import Path
@@ -31,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 import nbformat  # noqa: E402
 
-from course import checks, quiz, quiz_report, quiz_variant  # noqa: E402
+from course import checks, quiz, quiz_pool, quiz_report, quiz_variant  # noqa: E402
 from solutions import backprop, conv, losses, optim, padding, pooling  # noqa: E402
 
 LECTURE_KEY = "DCADBABCDACCCCCBDBBC"   # lecture 000: "20231005 Exercise: 1. D 2. C 3. A ..."
@@ -40,7 +41,6 @@ STUDENTS = [f"s{i:03d}" for i in range(40)]
 BANK = quiz.load_bank()
 PUBLIC = quiz.public_bank(BANK)
 BY_ID = {q["id"]: q for q in BANK["question"] + BANK["numeric"]}
-PUB_BY_ID = {q["id"]: q for q in PUBLIC["questions"] + PUBLIC["numeric"]}
 
 
 def value(qid, names, expr=None):
@@ -49,8 +49,8 @@ def value(qid, names, expr=None):
     q = BY_ID[qid]
     names = dict(names)
     for name, e in q.get("define", []):
-        names[name] = quiz_variant.evaluate(e, names)
-    return quiz_variant.evaluate(expr or q.get("correct") or q["answer"], names)
+        names[name] = quiz_pool.evaluate(e, names)
+    return quiz_pool.evaluate(expr or q.get("correct") or q["answer"], names)
 
 
 def distractor(qid, misconception):
@@ -295,13 +295,13 @@ def test_every_computation_has_a_reference():
 
 @pytest.mark.parametrize("qid", sorted(REFERENCE))
 def test_answers_match_the_references(qid):
-    q = PUB_BY_ID[qid]
-    for student in STUDENTS[:15]:
+    q = BY_ID[qid]
+    for k in range(15):   # 15 versions of the question's pool
         if qid in {n["id"] for n in BANK["numeric"]}:
-            names = quiz_variant.numeric_variant(q, student)["names"]
+            entry = quiz_pool.numeric_entry(q, "", k)
         else:
-            v = quiz_variant.variant(q, student)
-            names = v["names"]
+            entry = quiz_pool.mc_entry(q, "", k)
+        names = entry.names
         want = REFERENCE[qid](names)
         got = value(qid, names)
         if isinstance(got, (str, list)):
@@ -310,15 +310,16 @@ def test_answers_match_the_references(qid):
             assert float(got) == pytest.approx(float(want), rel=1e-9, abs=1e-12), (qid, names)
         if qid in {n["id"] for n in BANK["numeric"]}:
             continue
-        # the option the student sees for the right answer is the reference, as shown
+        # the option the grader keys as right is the reference, as shown
         fmt = q.get("format", "text")
+        key = entry.options[entry.roles.index(None)]
         if fmt.startswith(".") and fmt.endswith("f"):
             # a float option is the reference rounded (a float-rounding tie may go either way)
             half = 0.5 * 10 ** -int(fmt[1:-1]) + 1e-9
-            assert min(abs(float(o) - float(want)) for o in v["options"]) <= half, (qid, want, v["options"])
+            assert abs(float(key) - float(want)) <= half, (qid, want, entry.options)
         else:
-            shown = quiz_variant.show(want if not isinstance(want, np.floating) else float(want), fmt)
-            assert shown in v["options"], (qid, shown, v["options"])
+            shown = quiz_pool.show(want if not isinstance(want, np.floating) else float(want), fmt)
+            assert shown == key, (qid, shown, entry.options)
         for (did, mis), ref in REFERENCE_DISTRACTORS.items():
             if did == qid and ref(names) is not None:
                 wrong = value(qid, names, distractor(qid, mis))
@@ -334,7 +335,7 @@ def test_every_family_varies_and_shows_four_distinct_options():
             assert len(set(v["options"])) == 4 and sorted(v["order"]) == [0, 1, 2, 3]
         orders = Counter(tuple(v["order"]) for v in variants)
         assert len(orders) >= 10, (q["id"], orders)            # options shuffled per student
-        if "params" in q:
+        if len(q["versions"]) > 1:
             texts = {v["text"] for v in variants}
             assert len(texts) >= 20, (q["id"], len(texts))      # numbers per student
 
@@ -347,9 +348,9 @@ def test_two_students_differ_and_regrades_agree():
     assert [it.text for it in alice] != [it.text for it in bob]
     # every parametrised question (free answers included): different numbers
     for q in PUBLIC["questions"]:
-        if "params" in q:
+        if len(q["versions"]) > 1:
             va, vb = quiz_variant.variant(q, "alice"), quiz_variant.variant(q, "bob")
-            assert va["names"] != vb["names"] and va["text"] != vb["text"], q["id"]
+            assert va["version"] != vb["version"] and va["text"] != vb["text"], q["id"]
     for k in range(3):
         assert alice[20 + k].text != bob[20 + k].text
     # ...and, with the same questions for both (a fixed draw), different orders
@@ -420,6 +421,18 @@ def _cells(nb):
     return json.dumps([{k: v for k, v in c.items() if k != "id"} for c in nb.cells], sort_keys=True)
 
 
+def _rotated_key(bank, r):
+    """The same bank with every question's right answer the r-th of its
+    four candidates (the others its distractors)."""
+    b = copy.deepcopy(bank)
+    for q in b["question"]:
+        values = [q["correct"]] + [d[0] for d in q["distractors"]]
+        roles = [d[1] for d in q["distractors"]]
+        values = values[r:] + values[:r]
+        q["correct"], q["distractors"] = values[0], [[v, m] for v, m in zip(values[1:], roles, strict=True)]
+    return b
+
+
 def test_notebook_is_the_same_whatever_the_key():
     nb = quiz.quiz_notebook(BANK)
     assert _cells(nb) == _cells(quiz.quiz_notebook(_swapped_key(BANK)))
@@ -432,8 +445,47 @@ def test_notebook_is_the_same_whatever_the_key():
         assert q["answer"] not in text
 
 
-def test_the_notebooks_own_code_draws_the_graders_quiz():
+def test_released_questions_are_the_same_whichever_candidate_is_right():
+    """What a student receives (the notebook and quiz_questions.json) is
+    byte for byte the same whichever of its four candidates each question
+    calls right: no procedure over it can do better than chance without
+    judging the options themselves."""
+    public = quiz.public_file(BANK, "s1")
+    assert public == quiz.public_file(_swapped_key(BANK), "s1")
+    keys = {r: [it.correct for it in quiz.student_key(_rotated_key(BANK, r), "alice", "s1")[:20]]
+            for r in range(4)}
+    assert all(len({keys[r][i] for r in keys}) == 4 for i in range(20))  # four different keys
+    for r in (1, 2, 3):
+        rotated = _rotated_key(BANK, r)
+        assert quiz.public_file(rotated, "s1") == public, r
+    assert _cells(quiz.quiz_notebook(_rotated_key(BANK, 1), "s1")) == _cells(quiz.quiz_notebook(BANK, "s1"))
+
+
+def test_released_questions_hold_no_expression():
+    """The options come pre-rendered: no expression behind an option, no
+    derived value the text does not show, no rule of the draw."""
+    data = json.loads(quiz.public_file(BANK, "s1"))
+    versions = {q["id"]: json.dumps(q["versions"]) for q in data["questions"] + data["numeric"]}
+    for q in BANK["question"] + BANK["numeric"]:
+        if "params" not in q:
+            continue
+        hidden = [q.get("correct"), q.get("answer"), *(d[0] for d in q.get("distractors", []))]
+        hidden += q.get("require", []) + [e for _, e in q.get("define", [])]
+        for expr in hidden:
+            if expr and len(expr) >= 4:
+                assert json.dumps(expr)[1:-1] not in versions[q["id"]], (q["id"], expr)
+    for q in data["questions"] + data["numeric"]:
+        assert set(q) == {"id", "topic", "text", "versions"}, q["id"]
+        for entry in q["versions"]:
+            assert set(entry) <= {"values", "options"}
+            assert set(entry["values"]) <= {f for _, f, _, _ in string.Formatter().parse(q["text"]) if f}
+            assert entry.get("options", []) == sorted(entry.get("options", []))
+
+
+def test_the_notebooks_own_code_draws_the_graders_quiz(tmp_path, monkeypatch):
     nb = quiz.quiz_notebook(BANK, seed="s1")
+    (tmp_path / quiz.QUESTIONS_FILE).write_text(quiz.public_file(BANK, "s1"))
+    monkeypatch.chdir(tmp_path)
     by_id = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells}
     for student in ("alice", "bob"):
         ns: dict = {}

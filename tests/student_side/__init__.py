@@ -1,0 +1,1 @@
+"""What a student receives, attacked from a student's environment."""
