@@ -84,9 +84,20 @@ def git(*args: str, cwd: Path | None = None, input: bytes | None = None) -> byte
     run = subprocess.run(["git", *args], cwd=cwd, env=git_env(), input=input,
                          capture_output=True, timeout=600)
     if run.returncode != 0:
-        message = run.stderr.decode(errors="replace").strip().splitlines()
-        raise RuntimeError(message[-1] if message else f"git {args[0]} failed")
+        raise RuntimeError(git_message(run.stderr.decode(errors="replace"), args[0]))
     return run.stdout
+
+
+def git_message(stderr: str, command: str) -> str:
+    """What git said when it failed, on one line: its `fatal:` and `error:`
+    lines (a remote's `remote:` ones too), else all it said, at most 400
+    characters (`git clone` of a missing repository: "fatal: 'URL' does
+    not appear to be a git repository; fatal: Could not read from remote
+    repository.", not only the advice that follows)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:"))] or lines
+    text = "; ".join(said) or f"git {command} failed"
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 # ---------------------------------------------------------------- collect
@@ -118,12 +129,21 @@ def read_roster(path: Path) -> list[str]:
     return list(seen)
 
 
+#: What the release (the students' template repository) ships besides the
+#: student's own code: left out of a collected tree that has no
+#: assignments/, so that the layout check names the student's files, not
+#: the template's (cnn_checks/tasks/conv.py, say).
+TEMPLATE_FOLDERS = ("cnn_checks", "tests", ".github")
+
+
 def _extract(repo: Path, commit: str, dest: Path) -> None:
-    """The commit's assignments/ (or, without one, its whole tree) into
-    `dest`, through `git archive` and tarfile's "data" filter (no links
-    out of `dest`, no devices, no special permissions)."""
+    """The commit's assignments/ (or, without one, its whole tree less the
+    template's own folders) into `dest`, through `git archive` and
+    tarfile's "data" filter (no links out of `dest`, no devices, no
+    special permissions)."""
     has_assignments = git("ls-tree", "-d", "--name-only", commit, "assignments", cwd=repo).strip()
-    paths = ["assignments"] if has_assignments else []
+    paths = ["assignments"] if has_assignments else \
+        [".", *(f":(exclude){folder}" for folder in TEMPLATE_FOLDERS)]
     data = git("archive", "--format=tar", commit, *paths, cwd=repo)
     if dest.exists():
         shutil.rmtree(dest)
@@ -310,14 +330,50 @@ def _student_results(graded: Path, login: str, max_score: float) -> dict:
     return error_results("no grading result (was `grader batch` run on this collection?)", max_score)
 
 
+class NothingToPublish(ValueError):
+    """`publish` was pointed at folders that are not what `collect` and
+    `grader batch` wrote: nothing is pushed or written."""
+
+
+def check_folders(collected: Path, graded: Path) -> list[dict]:
+    """The collection's manifest, or NothingToPublish saying which folder
+    is not what it should be (a mistyped path, batch not run yet)."""
+    manifest = _read_manifest(collected)
+    if not manifest:
+        raise NothingToPublish(f"{collected} holds no {MANIFEST}: it is not a folder that "
+                               f"`grader classroom collect --out` wrote (mistyped?)")
+    if not any((graded / kind).is_dir() for kind in ("results", "errors")):
+        raise NothingToPublish(f"{graded} holds no grading results (no results/ or errors/): run "
+                               f"`grader batch {collected} --out {graded}` first, or check the path")
+    return manifest
+
+
+def _published(row: dict, branch: str) -> bool:
+    return str(row.get("published", "")).startswith(branch + " ")
+
+
+def previously_published(graded: Path, branch: str) -> int:
+    """How many grades the existing classroom.csv lists as published."""
+    try:
+        with open(graded / "classroom.csv", newline="") as fh:
+            return sum(1 for row in csv.DictReader(fh) if _published(row, branch))
+    except (OSError, csv.Error):
+        return 0
+
+
 def publish(collected: Path, graded: Path, branch: str = GRADE_BRANCH, max_score: float = 100.0,
-            workflow: str | None = None, say=print) -> list[dict]:
+            workflow: str | None = None, say=print, replace: bool = False) -> list[dict]:
     """Push each collected student's grade to their repository (branch
     `branch`) and write graded/classroom.csv. Returns one row per student:
-    login, repository, commit, score, max_score, published (or the error)."""
+    login, repository, commit, score, max_score, published (or the error).
+    A classroom.csv that listed more published grades than this run
+    publishes is kept, and this run's rows go to classroom.new.csv, unless
+    `replace`. NothingToPublish (before anything is pushed) when the
+    folders are not what collect and batch wrote."""
     collected, graded = Path(collected), Path(graded)
+    manifest = check_folders(collected, graded)
     rows = []
-    for entry in _read_manifest(collected):
+    for entry in manifest:
         row = {"login": entry["login"], "repository": entry["url"], "commit": entry.get("commit", ""),
                "score": "", "max_score": "", "published": ""}
         rows.append(row)
@@ -353,8 +409,13 @@ def publish(collected: Path, graded: Path, branch: str = GRADE_BRANCH, max_score
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["login"], lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
-    graded.mkdir(parents=True, exist_ok=True)
-    (graded / "classroom.csv").write_text(buf.getvalue())
+    before, now = previously_published(graded, branch), sum(_published(r, branch) for r in rows)
+    target = graded / "classroom.csv"
+    if now < before and not replace:
+        target = graded / "classroom.new.csv"
+        say(f"kept {graded / 'classroom.csv'}: it lists {before} published grades, this run "
+            f"published {now}; this run's rows are in {target} (--replace to overwrite)")
+    target.write_text(buf.getvalue())
     return rows
 
 
@@ -396,14 +457,18 @@ def cmd_publish(args) -> int:
         rubric = Rubric.load(args.rubric)
         max_score = sum(rubric.task_points(t) for t in TASKS)
         rows = publish(Path(args.collected), Path(args.graded), args.branch, max_score,
-                       student_workflow())
+                       student_workflow(), replace=args.replace)
     except (OSError, ValueError) as exc:
         print(f"grader classroom publish: {exc}", file=sys.stderr)
         return 2
-    ok = sum(1 for r in rows if r["published"].startswith(args.branch + " "))
-    print(f"grader classroom publish: {ok} of {len(rows)} grades published; "
-          f"{Path(args.graded) / 'classroom.csv'}")
-    return 0 if ok == len(rows) else 1
+    ok = sum(1 for r in rows if _published(r, args.branch))
+    missing = [r["login"] for r in rows if r["published"].startswith("not collected")]
+    failed = [r["login"] for r in rows if not _published(r, args.branch) and r["login"] not in missing]
+    print(f"grader classroom publish: {ok} of {len(rows)} grades published"
+          + (f"; not collected, so nothing to publish: {', '.join(missing)}" if missing else "")
+          + (f"; could not publish: {', '.join(failed)}" if failed else "")
+          + f"; {Path(args.graded) / 'classroom.csv'}")
+    return 1 if failed else 0
 
 
 def cmd_workflow(args) -> int:
@@ -465,6 +530,8 @@ def register(sub, common=None):
     u.add_argument("graded", help="the folder `grader batch` wrote")
     u.add_argument("--branch", default=GRADE_BRANCH, help=f"branch to push (default {GRADE_BRANCH})")
     u.add_argument("--rubric", type=Path, default=None, help="for the total of ungraded students")
+    u.add_argument("--replace", action="store_true",
+                   help="overwrite classroom.csv even when it lists more published grades than this run")
     u.set_defaults(func=cmd_publish)
 
     w = cs.add_parser("workflow", help="write the grading workflow for your private grader repository")

@@ -101,16 +101,34 @@ def _create_file(path: Path) -> str | None:
     return value
 
 
+class MissingSecret(ValueError):
+    """No course secret where a new one would be lost with the machine (a
+    CI runner): the hidden cases would change with every run."""
+
+
+def on_ci_runner() -> bool:
+    """A GitHub Actions runner: fresh for every run, so a secret file made
+    there is gone (with the cases it seeded) when the run ends."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
 def resolve(rubric_secret: str | None = None, *, create: bool = True) -> CourseSecret | None:
     """The course secret (see the module docstring for the order). With
     `create`, a missing secret file is created; None only when there is no
-    secret and none can be stored."""
+    secret and none can be stored. On a CI runner (on_ci_runner) a missing
+    secret is an error (MissingSecret), never a fresh one."""
     value = os.environ.get(ENV, "").strip()
     if value:
         return CourseSecret(value, "environment")
     if rubric_secret and str(rubric_secret).strip():
         return CourseSecret(str(rubric_secret).strip(), "rubric")
     path = secret_file()
+    if on_ci_runner() and _read_file(path) is None:
+        raise MissingSecret(
+            f"no course secret on this CI runner: set the repository secret {ENV} to your course "
+            f"secret (the content of ~/.config/cnn-grader/course-secret on your machine) and pass "
+            f"it to this step. A secret made here would be lost when the run ends, so the hidden "
+            f"cases would change with every run and differ from your other channels'")
     stored = _read_file(path) or (_create_file(path) if create else None)
     if stored:
         return CourseSecret(stored, f"file {path}")

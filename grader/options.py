@@ -62,17 +62,19 @@ def select_tasks(selectors: list[str] | None) -> list[str] | None:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Settings from the rubric, overridden by the common options; exits
-    with status 2 (after saying why) on a --tasks that names nothing."""
+    with status 2 (after saying why) on a --tasks that names nothing, or
+    with no course secret on a CI runner."""
+    from .course_secret import MissingSecret
     from .rubric import Rubric
     rubric = Rubric.load(args.rubric)
     try:
         tasks = select_tasks(getattr(args, "tasks", None))
-    except UsageError as exc:
+        return Settings.from_rubric(rubric, examples=args.examples, workers=args.workers,
+                                    use_bwrap=False if args.no_bwrap else None, tasks=tasks,
+                                    student=getattr(args, "student", None))
+    except (UsageError, MissingSecret) as exc:
         print(f"grader: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    return Settings.from_rubric(rubric, examples=args.examples, workers=args.workers,
-                                use_bwrap=False if args.no_bwrap else None, tasks=tasks,
-                                student=getattr(args, "student", None))
 
 
 def sandbox_label(args) -> str:

@@ -104,11 +104,17 @@ def test_collect_grade_publish(tmp_path):
     timings["collect"] = time.monotonic() - start
     assert run.returncode == 1, run.stdout + run.stderr  # dave and erin could not be collected
     assert "3 of 5 repositories collected" in run.stdout
+    # git's own reason, not the last line of its advice ("and the repository exists.")
+    assert "could not collect erin: fatal: " in run.stdout and "does not appear to be a git repository" \
+        in run.stdout, run.stdout
+    assert "could not collect dave: no commit on the default branch" in run.stdout
     assert sorted(p.name for p in collected.iterdir() if not p.name.startswith(".")) == \
         ["alice", "bob", "carol"]
     # only assignments/ of the student's commit, when there is one
     assert sorted(p.name for p in (collected / "alice").iterdir()) == ["assignments"]
     assert (collected / "carol" / "hw" / "conv.py").is_file()
+    # without assignments/, the student's tree less the template's own folders
+    assert not any((collected / "carol" / folder).exists() for folder in ("cnn_checks", "tests", ".github"))
     manifest = {e["login"]: e for e in json.loads((collected / ".classroom.json").read_text())}
     assert {login: manifest[login]["commit"] for login in heads} == heads
     assert manifest["dave"]["error"] and manifest["erin"]["error"]
@@ -122,8 +128,9 @@ def test_collect_grade_publish(tmp_path):
     start = time.monotonic()
     run = grader("classroom", "publish", str(collected), str(graded), env={"CLASSROOM_TOKEN": TOKEN})
     timings["publish"] = time.monotonic() - start
-    assert run.returncode == 1, run.stdout + run.stderr  # dave and erin: nothing to publish
-    assert "3 of 5 grades published" in run.stdout
+    # dave and erin were never collected: their rows say so, the class is not failed for them
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 of 5 grades published; not collected, so nothing to publish: dave, erin" in run.stdout
     print("classroom channel, seconds:", {k: round(v, 1) for k, v in timings.items()})
 
     published = {}
@@ -153,6 +160,7 @@ def test_collect_grade_publish(tmp_path):
     assert bob["score"] == 13 and "pooling.global_avg_pool2d" in published["bob"][1]
     assert "## What to fix" in published["bob"][1] and "wrong values" in published["bob"][1]
     assert carol["score"] == 0 and "no module files found; found hw/" in published["carol"][1]
+    assert "cnn_checks" not in published["carol"][1]  # the layout message names the student's files
     assert not (git("for-each-ref", "--format=%(refname)", cwd=bare["dave"]))  # still empty
 
     rows = (graded / "classroom.csv").read_text().splitlines()
@@ -175,10 +183,28 @@ def test_collect_grade_publish(tmp_path):
     assert grader("classroom", "collect", str(roster2), "--url", url, "--out", str(collected)).returncode == 0
     assert grader("batch", str(collected), "--out", str(graded), "--tasks", "padding", "pooling",
                   "--examples", "5", "--regrade").returncode == 0
-    assert grader("classroom", "publish", str(collected), str(graded)).returncode == 1  # dave, erin
+    assert grader("classroom", "publish", str(collected), str(graded)).returncode == 0
     new_head = git("rev-parse", "main", cwd=bare["bob"])
     assert git("rev-parse", "grade^", cwd=bare["bob"]) == new_head
     assert json.loads(git("show", "grade:grade/results.json", cwd=bare["bob"]))["score"] == 14
+
+    # a mistyped folder publishes nothing and writes nothing
+    gradebook = (graded / "classroom.csv").read_text()
+    for args, says in (((str(tmp_path / "colected"), str(graded)), "holds no .classroom.json"),
+                       ((str(collected), str(tmp_path / "graed")), "holds no grading results")):
+        run = grader("classroom", "publish", *args)
+        assert run.returncode == 2 and says in run.stderr, run.stdout + run.stderr
+    assert (graded / "classroom.csv").read_text() == gradebook
+    assert not (tmp_path / "graed").exists()
+    # a run that publishes fewer grades (the remotes moved) keeps the gradebook unless asked
+    remotes.rename(tmp_path / "moved")
+    run = grader("classroom", "publish", str(collected), str(graded))
+    assert run.returncode == 1 and "could not publish: alice, bob, carol" in run.stdout, run.stdout
+    assert "kept " in run.stdout and "--replace" in run.stdout
+    assert (graded / "classroom.csv").read_text() == gradebook
+    assert "error: " in (graded / "classroom.new.csv").read_text()
+    run = grader("classroom", "publish", str(collected), str(graded), "--replace")
+    assert run.returncode == 1 and (graded / "classroom.csv").read_text() != gradebook
 
 
 # -- points for the Classroom dashboard ---------------------------------------------
@@ -297,6 +323,12 @@ def test_instructor_workflow(tmp_path):
     assert collect["env"]["CLASSROOM_TOKEN"] == "${{ secrets.CLASSROOM_TOKEN }}"
     # student code runs without the token; the grader gets the course secret (the sandbox does not)
     assert grade["env"] == {"CNN_GRADER_SECRET": "${{ secrets.CNN_GRADER_SECRET }}"}
+    # without the secret the step fails, saying why, before it grades (its script run as written)
+    step = subprocess.run(["bash", "-c", grade["run"]], env={"PATH": os.environ["PATH"],
+                          "CNN_GRADER_SECRET": "", "RUNNER_TEMP": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60)
+    assert step.returncode == 1 and "::error::the repository secret CNN_GRADER_SECRET is not set" \
+        in step.stdout, step.stdout + step.stderr
     assert "grader\" classroom collect classroom/roster.txt" in collect["run"]
     assert "grader\" batch" in grade["run"] and "grader\" classroom publish" in publish["run"]
     install = next(s for n, s in steps.items() if n.startswith("Install"))
@@ -305,3 +337,21 @@ def test_instructor_workflow(tmp_path):
     assert grader_main(["classroom", "workflow", "--org", "bad org", "--assignment", "x",
                         "--out", str(out)]) == 2
     assert workflow_text("o", "a").count("https://github.com/o/a-{login}.git") == 1
+
+
+def test_no_course_secret_on_a_ci_runner_is_an_error(tmp_path):
+    """On a GitHub Actions runner a missing course secret stops the grader
+    (exit 2, saying what to set) instead of making a fresh one, which would
+    change the hidden cases with every run."""
+    sub = tmp_path / "students" / "alice"
+    sub.mkdir(parents=True)
+    for path in SOLUTIONS.glob("*.py"):
+        shutil.copyfile(path, sub / path.name)
+    env = {"GITHUB_ACTIONS": "true", "CNN_GRADER_SECRET": "",
+           "CNN_GRADER_SECRET_FILE": str(tmp_path / "config" / "course-secret")}
+    run = grader("batch", str(tmp_path / "students"), "--out", str(tmp_path / "out"), "--tasks", "padding",
+                 "--examples", "2", env=env, timeout=300)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "no course secret on this CI runner: set the repository secret CNN_GRADER_SECRET" in run.stderr
+    assert not (tmp_path / "config" / "course-secret").exists()
+    assert "Traceback" not in run.stderr
