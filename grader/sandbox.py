@@ -189,6 +189,11 @@ class Sandbox:
         pid = self._zygote_cache()
         return descendants(pid) if pid else set()
 
+    def zygote_process(self) -> int | None:
+        """The zygote's pid as this process sees it (None when it is not
+        running): every process of a task, orphans included, is below it."""
+        return self._zygote_cache()
+
     def _zygote_cache(self) -> int | None:
         if self.zygote is None:
             return None
