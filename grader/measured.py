@@ -130,14 +130,15 @@ def reference_seconds(task_name: str, case: Case, repeats: int = 1) -> float:
 # one training run
 
 
-def grade_fixed_part(task, part, child, expected, budget: float | None):
-    """Run the part's fixed cases through `child` one by one, the child's
-    CPU time measured from outside; the first failure is the verdict (no
-    shrinking: a training run has no smaller input). Returns the result and
-    the child (the caller replaces it when it died)."""
+def grade_fixed_part(task, part, child, expected, budget: float | None, seed: int | None = None):
+    """Run the part's fixed cases (those of the course secret's `seed`, else
+    the public ones) through `child` one by one, the child's CPU time
+    measured from outside; the first failure is the verdict (no shrinking: a
+    training run has no smaller input). Returns the result and the child
+    (the caller replaces it when it died)."""
     examples = 0
     seconds = 0.0
-    for case in part.cases():
+    for case in (part.cases() if seed is None else part.cases(seed)):
         examples += 1
         if budget is not None:
             case = replace(case, params={**case.params, "budget_seconds": budget})
