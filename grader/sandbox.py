@@ -14,9 +14,11 @@ With bubblewrap (`bwrap`, Debian package bubblewrap):
   - a private /tmp (emptied between tasks), no network, its own pid
     namespace (it cannot see or signal the grader), a new session, no
     capabilities, an unprivileged uid (65534) when the grader runs as root;
-  - limits on CPU time and address space per process, on the memory and
-    processes of a task as a whole (a cgroup, where one is writable; else
-    RLIMIT_NPROC), on file size, open files and output;
+  - limits on CPU time and address space per process, on the memory,
+    processes and CPU share (one CPU) of a task as a whole (a cgroup, where
+    one is writable; else RLIMIT_NPROC), on file size, open files and
+    output; the task's CPU time, exited processes included, is counted in
+    that cgroup (grader.measured);
   - a minimal environment.
 Without bwrap (the documented fallback) the children are plain processes
 with the same limits, a minimal environment, an empty working folder and
