@@ -14,11 +14,24 @@ The split is stratified and fixed: from each class, a fixed random fifth
 grader trains on the training part and measures the accuracy on the held-
 out part itself; the test labels never reach a student's process.
 The data is read here only, on the grader's side.
+
+The images are public, and so are their labels: weights trained on them at
+home would pass a check on this split without any training. The grader
+therefore relabels the classes (`relabelled`) with a permutation drawn
+from the course secret (`label_permutation`, a derangement: no class keeps
+its label), the same for every grading under one secret. An honest train()
+learns the relabelled classes as well as the plain ones; weights trained on
+the plain labels classify almost every held-out image wrongly. (Weights
+trained at home whose output layer is reordered to the labels a case
+carries still fit: the images are public, so the given labels reveal any
+relabelling. Only data the student cannot have would close that.)
 """
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib.util
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,3 +88,43 @@ def load_split() -> Split:
         test_idx = np.flatnonzero(is_test)
         _SPLIT = Split(X[train], y[train], X[test_idx], y[test_idx])
     return _SPLIT
+
+
+CLASSES = 10
+
+
+def label_permutation(seed: int) -> np.ndarray:
+    """A permutation of the ten classes (int64, no class left in place)
+    drawn from `seed`: the classes sorted by SHA-256 keys of the seed, drawn
+    again until none keeps its place. Hashes, not a NumPy generator (whose
+    streams may change between versions): the same seed gives the same
+    permutation wherever and whenever it is graded."""
+    for attempt in itertools.count():
+        keys = [hashlib.sha256(f"digits labels:{seed}:{attempt}:{label}".encode()).digest()
+                for label in range(CLASSES)]
+        permutation = np.array(sorted(range(CLASSES), key=keys.__getitem__), dtype=np.int64)
+        if not np.any(permutation == np.arange(CLASSES)):
+            return permutation
+    raise AssertionError("unreachable")
+
+
+def relabelled(split: Split, permutation: np.ndarray) -> Split:
+    """`split` with class c labelled permutation[c] (same images, same order)."""
+    return Split(split.X_train, permutation[split.y_train], split.X_test, permutation[split.y_test])
+
+
+def permutation_of(split: Split, y_train: np.ndarray) -> np.ndarray | None:
+    """The permutation that turns `split`'s training labels into `y_train`
+    (the relabelling a training case carries); None when there is none."""
+    y_train = np.asarray(y_train)
+    if y_train.shape != split.y_train.shape or y_train.dtype.kind not in "iu":
+        return None
+    permutation = np.full(CLASSES, -1, dtype=np.int64)
+    for label in range(CLASSES):
+        given = np.unique(y_train[split.y_train == label])
+        if given.size != 1:
+            return None
+        permutation[label] = given[0]
+    if sorted(permutation.tolist()) != list(range(CLASSES)):
+        return None
+    return permutation

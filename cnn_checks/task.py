@@ -87,7 +87,8 @@ class Part:
 
     `cases`, when given, replaces the strategy: a few fixed cases built
     when first needed (training on the digits data set), run as they are,
-    without shrinking. A `grader_only` part is measured by the grader
+    without shrinking; `cases()` gives the public ones, `cases(seed)` the
+    grader's own for the course secret's seed of the part. A `grader_only` part is measured by the grader
     alone (against the hidden reference's speed): the public tests skip it.
     """
 
@@ -98,7 +99,7 @@ class Part:
     #: does a case carry the feature this part is about? (every case the
     #: strategy draws does, shrunk counterexamples included)
     feature: Callable[[Case], bool] | None = None
-    cases: Callable[[], Sequence[Case]] | None = None
+    cases: Callable[..., Sequence[Case]] | None = None
     grader_only: bool = False
 
 

@@ -203,7 +203,8 @@ def _grade_part(task: Task, part: Part, children: Children,
         if isinstance(child, Failed):
             return PartResult(task.name, part.name, False, 0, child.kind, child.message)
         budget = settings.rubric.limits.get(task.name, {}).get("budget_seconds")
-        result, _ = measured.grade_fixed_part(task, part, child, expected, budget)
+        result, _ = measured.grade_fixed_part(task, part, child, expected, budget,
+                                              settings.part_seed(task, part))
         return result
     seed = settings.part_seed(task, part)
     cases = settings.cases(task, part)

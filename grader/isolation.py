@@ -13,10 +13,12 @@ everything it started is found and killed.
   The virtual environment itself is not there, so neither the grader, nor
   the reference solutions, nor SciPy, PyTorch or any other package can be
   imported or read, whatever the student does to sys.path or sys.meta_path.
-- `TaskCgroup`: one cgroup per task (pids and memory controllers, where
+- `TaskCgroup`: one cgroup per task (pids, memory and CPU controllers, where
   /sys/fs/cgroup is writable): the task's processes *together* may hold
-  `memory_mb` and start `processes`; every process of the task is listed
-  there, however it detached itself, and killed at the end.
+  `memory_mb`, start `processes` and use one CPU at a time; every process
+  of the task is listed there, however it detached itself, and killed at
+  the end; the CPU time of all of them, exited ones included, is counted
+  there (`cpu_seconds`).
 - `descendants`, `kill_tree`: the same through /proc where there are no
   cgroups; the zygote is a child subreaper, so an orphan of a task stays
   below it (double fork and setsid included).
@@ -230,26 +232,55 @@ def uid_processes() -> int:
 CGROUP_ROOT = "/sys/fs/cgroup"
 
 
+#: CPU bandwidth of a task (all its processes together): one CPU, as
+#: (quota, period) in microseconds. A task's CPU time then never exceeds
+#: its wall-clock time, which its time limits bound; the child runs NumPy
+#: on one thread, so honest code is never throttled.
+CPU_QUOTA = (100_000, 100_000)
+
+
 class TaskCgroup:
-    """A task's cgroups: pids (pids.max) and memory (limit_in_bytes), v1 or
-    v2, wherever they are writable; `available` is False where none is."""
+    """A task's cgroups, v1 or v2, wherever they are writable: pids
+    (pids.max), memory (limit_in_bytes), CPU accounting (cpuacct.usage, or
+    v2's cpu.stat, kept for exited processes too) and CPU bandwidth (one CPU:
+    cpu.cfs_quota_us, or v2's cpu.max where the cpu controller is enabled);
+    `available` is False where none is."""
 
     def __init__(self, processes: int, memory_mb: int):
         self.paths: dict[str, str] = {}
+        #: the controllers `add` put the task's first process in
+        self.joined: set[str] = set()
+        self.unified = False
         name = f"grader-{os.getpid()}-{time.monotonic_ns()}"
         unified = os.path.join(CGROUP_ROOT, "cgroup.controllers")
+        quota, period = CPU_QUOTA
         if os.path.exists(unified):
             path = self._make(CGROUP_ROOT, name, {"pids.max": processes, "memory.max": memory_mb << 20,
-                                                  "memory.swap.max": 0})
-            if path:
-                self.paths = {"pids": path, "memory": path}
+                                                  "memory.swap.max": 0, "cpu.max": f"{quota} {period}"})
+            if path:  # cpu.stat (usage_usec) is kept in every v2 cgroup, with or without the cpu controller
+                self.paths = {"pids": path, "memory": path, "cpuacct": path}
+                self.unified = True
             return
         for controller, settings in (("pids", {"pids.max": processes}),
                                      ("memory", {"memory.limit_in_bytes": memory_mb << 20,
-                                                 "memory.memsw.limit_in_bytes": memory_mb << 20})):
-            path = self._make(os.path.join(CGROUP_ROOT, controller), name, settings)
+                                                 "memory.memsw.limit_in_bytes": memory_mb << 20}),
+                                     ("cpuacct", {}),
+                                     ("cpu", {"cpu.cfs_period_us": period, "cpu.cfs_quota_us": quota})):
+            path = self._make(self._hierarchy(controller), name, settings)
             if path:
                 self.paths[controller] = path
+
+    @staticmethod
+    def _hierarchy(controller: str) -> str:
+        """Where a v1 controller is mounted: its own folder, or one shared
+        with another controller (cpu,cpuacct)."""
+        own = os.path.join(CGROUP_ROOT, controller)
+        if os.path.isdir(own):
+            return own
+        for shared in ("cpu,cpuacct", "cpuacct,cpu"):
+            if controller in shared.split(",") and os.path.isdir(os.path.join(CGROUP_ROOT, shared)):
+                return os.path.join(CGROUP_ROOT, shared)
+        return own
 
     @staticmethod
     def _make(root: str, name: str, settings: dict) -> str | None:
@@ -275,6 +306,8 @@ class TaskCgroup:
         return bool(self.paths)
 
     def add(self, pid: int) -> bool:
+        """Move `pid` (before it starts anything) into every cgroup of the
+        task; what it starts later is born there."""
         ok = True
         for path in dict.fromkeys(self.paths.values()):
             try:
@@ -282,7 +315,29 @@ class TaskCgroup:
                     fh.write(str(pid))
             except OSError:
                 ok = False
+            else:
+                self.joined |= {c for c, p in self.paths.items() if p == path}
         return ok
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds used by every process the task has had, exited ones
+        included (the kernel's count, v1 cpuacct.usage or v2 cpu.stat's
+        usage_usec); None where the task is not in a CPU-accounting cgroup."""
+        path = self.paths.get("cpuacct")
+        if not path or "cpuacct" not in self.joined:
+            return None
+        try:
+            if self.unified:
+                with open(os.path.join(path, "cpu.stat")) as fh:
+                    for line in fh:
+                        key, _, value = line.partition(" ")
+                        if key == "usage_usec":
+                            return int(value) / 1e6
+                return None
+            with open(os.path.join(path, "cpuacct.usage")) as fh:
+                return int(fh.read()) / 1e9
+        except (OSError, ValueError):
+            return None
 
     def pids(self) -> set[int]:
         found: set[int] = set()

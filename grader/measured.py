@@ -4,10 +4,22 @@ time budget), and the speed tier (the student's conv2d and conv2d_backward
 timed against the reference on the same input, in the same run).
 
 Times that decide a verdict are measured here, outside the student's
-process: the CPU time of the sandboxed child's process tree from /proc
-(the kernel's accounting, which the child cannot fake), and the wall time
-of each round trip. The reference runs in this process, on one BLAS
-thread like the child.
+process, from the kernel's accounting, which the child cannot fake: the
+CPU time of every process the task has had, exited ones included, and the
+wall time of each round trip. The reference runs in this process, on one
+BLAS thread like the child.
+
+Where the task has a CPU-accounting cgroup (grader.isolation.TaskCgroup),
+its count is the task's CPU time: every process the task starts is born
+in it and cannot leave it, however it forks, detaches or exits. Without
+one (no writable cgroups), the count is read from /proc under the zygote,
+a subreaper that every orphan of the task falls back to: each process
+below it (zombies too) with the children it has waited for, plus the
+zygote's own count of reaped children. What that fallback cannot see: a
+process whose parent ignores SIGCHLD is reaped by the kernel without
+adding its time to anyone's count, so CPU spent in such a child before it
+exits is lost (a grade measured there is only as strong as the cgroup-less
+sandbox, which is for trusted runs).
 """
 from __future__ import annotations
 
@@ -22,34 +34,62 @@ from cnn_checks.kinds import Kind
 from cnn_checks.runner import PartResult, judge_outcome
 from cnn_checks.tasks import TASKS
 
+from .isolation import children
+
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _pid_cpu_seconds(pid: int) -> float:
-    """utime + stime of a process and of its waited-for children."""
+def _ticks(pid: int) -> tuple[int, int]:
+    """(its own, its waited-for children's) utime + stime of a process, in
+    clock ticks; zeros when it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
             fields = fh.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    # fields[0] is the state (field 3); utime..cstime are fields 14..17
-    return sum(int(v) for v in fields[11:15]) / _TICKS
+        # fields[0] is the state (field 3); utime..cstime are fields 14..17
+        return int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+    except (OSError, IndexError, ValueError):
+        return 0, 0
+
+
+def _below(root: int) -> set[int]:
+    """Every process below `root`, zombies included (a zombie's time is not
+    yet in its parent's count)."""
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for pid in children(todo.pop()):
+            if pid not in found:
+                found.add(pid)
+                todo.append(pid)
+    return found
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of the processes below `root` (a subreaper), those that
+    have exited included: `root`'s count of the children it reaped, and for
+    each process below it, living or a zombie, its own time and that of the
+    children it has waited for. Only a process reaped without being waited
+    for (its parent ignores SIGCHLD) is missed."""
+    total = _ticks(root)[1]
+    for pid in _below(root):
+        own, waited = _ticks(pid)
+        total += own + waited
+    return total / _TICKS
 
 
 def child_cpu_seconds(child) -> float | None:
-    """CPU seconds used so far by a sandboxed child and every process of its
-    task; None where they cannot be read (no /proc)."""
-    pids: set[int] = set()
-    processes = getattr(child, "processes", None)
-    if callable(processes):
-        pids |= set(processes())
-    outer = getattr(child, "outer", None)
-    if isinstance(outer, int):
-        pids.add(outer)
-    pids = {p for p in pids if os.path.isdir(f"/proc/{p}")}
-    if not pids:
+    """CPU seconds used so far by every process of a sandboxed child's task,
+    exited ones included: its cgroup's count where it has one, else /proc's
+    under the zygote (tree_cpu_seconds); None where neither can be read."""
+    cgroup = getattr(child, "cgroup", None)
+    counted = cgroup.cpu_seconds() if cgroup is not None else None
+    if counted is not None:
+        return counted
+    sandbox = getattr(child, "sandbox", None)
+    zygote = sandbox.zygote_process() if sandbox is not None else None
+    if not zygote or not os.path.isdir(f"/proc/{zygote}"):
         return None
-    return sum(_pid_cpu_seconds(p) for p in pids)
+    return tree_cpu_seconds(zygote)
 
 
 class one_thread:
@@ -90,14 +130,15 @@ def reference_seconds(task_name: str, case: Case, repeats: int = 1) -> float:
 # one training run
 
 
-def grade_fixed_part(task, part, child, expected, budget: float | None):
-    """Run the part's fixed cases through `child` one by one, the child's
-    CPU time measured from outside; the first failure is the verdict (no
-    shrinking: a training run has no smaller input). Returns the result and
-    the child (the caller replaces it when it died)."""
+def grade_fixed_part(task, part, child, expected, budget: float | None, seed: int | None = None):
+    """Run the part's fixed cases (those of the course secret's `seed`, else
+    the public ones) through `child` one by one, the child's CPU time
+    measured from outside; the first failure is the verdict (no shrinking: a
+    training run has no smaller input). Returns the result and the child
+    (the caller replaces it when it died)."""
     examples = 0
     seconds = 0.0
-    for case in part.cases():
+    for case in (part.cases() if seed is None else part.cases(seed)):
         examples += 1
         if budget is not None:
             case = replace(case, params={**case.params, "budget_seconds": budget})

@@ -17,9 +17,11 @@ With bubblewrap (`bwrap`, Debian package bubblewrap):
     one before; no network, its own pid namespace (it cannot see or
     signal the grader), a new session, no capabilities, an unprivileged
     uid (65534) when the grader runs as root;
-  - limits on CPU time and address space per process, on the memory and
-    processes of a task as a whole (a cgroup, where one is writable; else
-    RLIMIT_NPROC), on file size, open files and output;
+  - limits on CPU time and address space per process, on the memory,
+    processes and CPU share (one CPU) of a task as a whole (a cgroup, where
+    one is writable; else RLIMIT_NPROC), on file size, open files and
+    output; the task's CPU time, exited processes included, is counted in
+    that cgroup (grader.measured);
   - a minimal environment.
 Without bwrap (the documented fallback) the children are plain processes
 with the same limits, the same seccomp filter, a minimal environment, an
@@ -202,6 +204,11 @@ class Sandbox:
         """Every living process below the zygote (the current task's)."""
         pid = self._zygote_cache()
         return descendants(pid) if pid else set()
+
+    def zygote_process(self) -> int | None:
+        """The zygote's pid as this process sees it (None when it is not
+        running): every process of a task, orphans included, is below it."""
+        return self._zygote_cache()
 
     def _zygote_cache(self) -> int | None:
         if self.zygote is None:

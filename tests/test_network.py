@@ -239,6 +239,88 @@ def test_grader_gives_the_reference_full_marks_and_reports_speed(tmp_path):
         and "backprop.conv2d_backward:" in speed["output"]
 
 
+#: label_permutation(2**127 + 12345), as first computed
+PINNED_PERMUTATION = [6, 7, 9, 5, 1, 0, 3, 2, 4, 8]
+
+
+def test_the_grader_relabels_the_digits_with_a_secret_permutation():
+    """Under a course secret the training case's classes are relabelled by a
+    permutation drawn from the part's seed: the same one at every grading,
+    another for another seed, no class kept; the images stay, the public
+    cases keep the plain labels, and the expected held-out classes follow
+    the relabelling, so predictions of weights trained on the plain labels
+    score nothing."""
+    from cnn_checks.digits import label_permutation, load_split
+    split = load_split()
+    plain = net.digits_cases()[0]
+    np.testing.assert_array_equal(plain.arrays["y"], split.y_train)
+    task = TASKS["network.train"]
+    seen = set()
+    for seed in [1, 2**127 + 12345, *range(100, 140)]:
+        case = net.digits_cases(seed)[0]
+        again = net.digits_cases(seed)[0]
+        np.testing.assert_array_equal(case.arrays["y"], again.arrays["y"])  # a grade is a promise
+        np.testing.assert_array_equal(case.arrays["X"], plain.arrays["X"])
+        np.testing.assert_array_equal(case.arrays["X_test"], plain.arrays["X_test"])
+        permutation = label_permutation(seed)
+        assert sorted(permutation.tolist()) == list(range(10))
+        assert np.all(permutation != np.arange(10)), permutation
+        np.testing.assert_array_equal(case.arrays["y"], permutation[split.y_train])
+        expected = oracle_expected(task, case)[0].array
+        np.testing.assert_array_equal(expected, permutation[split.y_test])
+        assert not np.any(expected == split.y_test)  # the plain classes: 0 % right
+        seen.add(tuple(permutation.tolist()))
+    assert len(seen) > 30
+    # pinned: a regrade under another NumPy or Python draws the same permutation
+    assert label_permutation(2**127 + 12345).tolist() == PINNED_PERMUTATION
+    forged = net.digits_cases(7)[0]
+    y = forged.arrays["y"].copy()
+    y[0] = (y[0] + 1) % 10  # not a relabelling of the split
+    with pytest.raises(ValueError, match="relabelling"):
+        oracle_expected(task, type(forged)({**forged.arrays, "y": y}, {}))
+
+
+def test_the_grader_trains_on_the_secret_relabelling():
+    """grade._grade_part hands the training run the case of the course
+    secret's seed of the part (that student's, with per-student cases)."""
+    from cnn_checks.digits import label_permutation, load_split
+    from cnn_checks.execute import Failed
+    from grader.compare import OracleAnswers
+    from grader.grade import Children, _grade_part
+    from grader.isolation import Limits
+    seen = []
+
+    class Child:
+        dead = None
+        over_budget = False
+
+        def call(self, case):
+            seen.append(case)
+            return Failed("crash", "stopped here", fatal=True)
+
+        def close(self):
+            pass
+
+    class Sandbox:
+        def start(self, *args, **kwargs):
+            return Child()
+
+    class Rubric:
+        limits: dict = {}
+
+    class Settings:
+        rubric = Rubric()
+
+        def part_seed(self, task, part):
+            return 987654321
+
+    task = TASKS["network.train"]
+    children = Children(Sandbox(), task, [], Limits())  # type: ignore[arg-type]
+    result = _grade_part(task, task.part("digits"), children, OracleAnswers(task), Settings())  # type: ignore[arg-type]
+    assert not result.passed and len(seen) == 1
+    np.testing.assert_array_equal(seen[0].arrays["y"], label_permutation(987654321)[load_split().y_train])
+
+
 def test_digits_are_scikit_learns_without_importing_it():
     """The grader reads scikit-learn's digits file itself (importing
     scikit-learn takes seconds); the result is load_digits' own data."""

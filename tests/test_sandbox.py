@@ -549,3 +549,128 @@ def test_keyrings_and_system_v_ipc_are_refused(tmp_path, use_bwrap):
         outcome = child.call(SOFTMAX_CASE)
         child.close()
     assert isinstance(outcome, Returned), outcome
+
+
+
+# ---------------------------------------------------------------- CPU time of a task
+
+#: softmax burns `seconds` of CPU in a double-forked grandchild that exits
+#: before the call returns (it reports through a pipe, then is left a zombie
+#: or reaped by the zygote): none of the task's processes is alive to show it
+GRANDCHILD_BURNS = """
+    import os
+    import time
+    import numpy as np
+    def _burn(seconds):
+        start = time.process_time()
+        while time.process_time() - start < seconds:
+            pass
+    def softmax(z, axis=-1):
+        r, w = os.pipe()
+        middle = os.fork()
+        if middle == 0:
+            if os.fork() == 0:
+                _burn(1.0)
+                os.write(w, str(os.getpid()).encode())
+                os._exit(0)
+            os._exit(0)
+        os.close(w)
+        os.waitpid(middle, 0)
+        pid = int(os.read(r, 64))
+        while os.read(r, 64):
+            pass
+        while True:
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    if fh.read().rsplit(")", 1)[1].split()[0] in "ZX":
+                        break
+            except OSError:
+                break
+            time.sleep(0.001)
+        return np.zeros(z.shape)
+"""
+
+
+def _cgroup_counts() -> bool:
+    from grader.isolation import TaskCgroup
+    probe = TaskCgroup(8, 64)
+    found = "cpuacct" in probe.paths
+    probe.remove()
+    return found
+
+
+@slow
+@pytest.mark.parametrize("use_bwrap", MODES)
+@pytest.mark.parametrize("source", ["cgroup", "proc"])
+def test_cpu_time_counts_the_processes_that_exited(tmp_path, use_bwrap, source):
+    """The CPU time of a call counts every process the task started, also
+    one that exited before the call returned: from the task's cgroup, and
+    from /proc (the zygote's count of what it reaped, zombies below it)
+    where there is no cgroup."""
+    from grader.measured import child_cpu_seconds
+    if source == "cgroup" and not _cgroup_counts():
+        pytest.skip("no writable CPU-accounting cgroup here")
+    sub = _submission(tmp_path / "sub", losses=GRANDCHILD_BURNS)
+    with Sandbox(sub, Limits(call_seconds=30), use_bwrap) as sandbox:
+        child = sandbox.start("losses.softmax", [])
+        assert not isinstance(child, Failed), child
+        if source == "proc":
+            child.cgroup.joined.clear()  # as if the task had no CPU-accounting cgroup
+            assert child.cgroup.cpu_seconds() is None
+        else:
+            assert child.cgroup.cpu_seconds() is not None
+        before = child_cpu_seconds(child)
+        outcome = child.call(SOFTMAX_CASE)
+        after = child_cpu_seconds(child)
+        child.close()
+    assert isinstance(outcome, Returned), outcome
+    assert before is not None and after is not None
+    assert after - before >= 0.9, (before, after)
+
+
+@slow
+def test_a_task_uses_one_cpu_at_a_time(tmp_path):
+    """The task's cgroup holds all its processes to one CPU (RLIMIT_CPU alone
+    is per process): its quota is one period per period, and two busy
+    processes for 1.5 s of wall-clock time use at most about 1.5 s of CPU
+    time, not 3 (on a busy machine they may get less anyway: the quota
+    check is the one that fails without the limit there)."""
+    from grader.isolation import TaskCgroup
+    from grader.measured import child_cpu_seconds
+    probe = TaskCgroup(8, 64)
+    quota = "cpu" in probe.paths or \
+        (probe.unified and os.path.exists(os.path.join(probe.paths.get("pids", ""), "cpu.max")))
+    probe.remove()
+    if not quota:
+        pytest.skip("no writable CPU-bandwidth cgroup here")
+    sub = _submission(tmp_path / "sub", losses="""
+        import os
+        import time
+        import numpy as np
+        def softmax(z, axis=-1):
+            pid = os.fork()
+            end = time.monotonic() + 1.5
+            while time.monotonic() < end:
+                pass
+            if pid == 0:
+                os._exit(0)
+            os.waitpid(pid, 0)
+            return np.zeros(z.shape)
+    """)
+    import time
+    with Sandbox(sub, Limits(call_seconds=30), None if BWRAP else False) as sandbox:
+        child = sandbox.start("losses.softmax", [])
+        assert not isinstance(child, Failed), child
+        if child.cgroup.unified:
+            with open(os.path.join(child.cgroup.paths["pids"], "cpu.max")) as fh:
+                assert fh.read().split() == ["100000", "100000"]
+        else:
+            with open(os.path.join(child.cgroup.paths["cpu"], "cpu.cfs_quota_us")) as fh:
+                assert int(fh.read()) == 100000
+        before, start = child_cpu_seconds(child), time.monotonic()
+        outcome = child.call(SOFTMAX_CASE)
+        wall, after = time.monotonic() - start, child_cpu_seconds(child)
+        child.close()
+    assert isinstance(outcome, Returned), outcome
+    assert before is not None and after is not None
+    assert after - before <= 1.1 * wall + 0.1, (after - before, wall)

@@ -42,6 +42,12 @@ CALL_SECONDS = 2
 TASK_SECONDS = 60
 
 
+#: Rubric settings for attacks on the network's training: its own limits
+#: (make_rubric sets every `call_seconds` line, [limits."network.train"]'s
+#: too) and a budget below the reference's 7 s of CPU time.
+_TRAINING = {"call_seconds": 300, "task_seconds": 420, "budget_seconds": 3}
+
+
 @dataclass(frozen=True)
 class Attack:
     name: str                    # its folder under tests/adversarial/
@@ -59,6 +65,7 @@ class Attack:
     settings: dict = field(default_factory=dict)  # rubric settings of its own (make_rubric)
     alone: bool = False          # grade the attacked task alone, not its whole module (the network's)
     leak: str = ""               # a marker the attack's answers carry: no output may hold it
+    parts: tuple[str, ...] = ()  # the attacked parts of the target (empty: all of them)
 
     @property
     def module(self) -> str:
@@ -69,8 +76,9 @@ class Attack:
         return [self.target if self.alone else self.module, self.other]
 
     def attacked(self, test_name: str) -> bool:
-        task = test_name.split(":")[0]
-        return task == self.target or task.split(".")[0] == self.target
+        task, _, part = test_name.partition(": ")
+        hit = task == self.target or task.split(".")[0] == self.target
+        return hit and (not self.parts or part in self.parts)
 
 
 ATTACKS = [
@@ -205,6 +213,20 @@ ATTACKS = [
            "/tmp, System V shm, a POSIX message queue and the keyrings; softmax answers right "
            "only when it reads one back",
            kinds=("not implemented", "no earlier task"), settings={"workers": 1}),
+    # the capstone's training: its CPU budget and what it trains on
+    Attack("train_grandchild", "network.train", "padding",
+           "train in a double-forked grandchild that exits before train() returns (7 s of CPU "
+           "against a 3 s budget)", kinds=("budget",), parts=("digits",), timeout=300, cost=90,
+           settings=_TRAINING),
+    Attack("home_weights", "network.train", "padding",
+           "train() returns weights trained at home on the public digits, and a made-up history",
+           kinds=("test accuracy",), parts=("digits",), timeout=300, cost=60, settings=_TRAINING),
+    Attack("home_weights_relabel", "network.train", "padding",
+           "weights trained at home, their output layer reordered to the labelling the given "
+           "training labels use (read off with the home weights)", parts=("digits",), timeout=300,
+           cost=60, settings=_TRAINING,
+           weak={"no_gain": "the digits are public: the training labels reveal any relabelling to "
+                            "weights trained at home on all of them"}),
 ]
 BY_NAME = {a.name: a for a in ATTACKS}
 
@@ -260,9 +282,30 @@ def _link_outside(dest: Path, examples: int) -> None:
     (dest / "helper.py").symlink_to(outside)
 
 
+def _home_weights(dest: Path, examples: int) -> None:
+    """home_weights.npz: the reference trained on the public digits, as a
+    student could at home (built once per process)."""
+    if "home_weights" not in _BUILT:
+        import io
+
+        import numpy as np
+
+        from cnn_checks.digits import load_split
+        from solutions.network import train
+        split = load_split()
+        params, _ = train(split.X_train, split.y_train)
+        buffer = io.BytesIO()
+        np.savez(buffer, **params)
+        _BUILT["home_weights"] = buffer.getvalue()
+    (dest / "home_weights.npz").write_bytes(_BUILT["home_weights"])
+
+
+_BUILT: dict[str, bytes] = {}
+
 #: Attacks that need more than appended fragments: name -> builder(dest, examples)
 BUILDERS = {"lookup_table": _lookup_table, "fifo_module": _fifo_module,
-            "link_outside": _link_outside}
+            "link_outside": _link_outside, "home_weights": _home_weights,
+            "home_weights_relabel": _home_weights}
 
 
 def make_rubric(dest: Path, **settings) -> Path:
