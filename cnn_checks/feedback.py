@@ -58,8 +58,8 @@ def reproduce(result: PartResult) -> list[str]:
     code = task.snippet(result.case)
     if not code:
         return []
-    return [f"  to reproduce, run this in the folder of your {task.module}.py:"] + \
-        [f"    {line}" for line in code]
+    return ["  to reproduce, run this in Python started in your repository's folder (the one "
+            "holding assignments/):"] + [f"    {line}" for line in code]
 
 
 def part_feedback(task: Task, result: PartResult) -> str:

@@ -116,6 +116,10 @@ class Example:
     tolerance: tuple[float, float] | None = None
 
 
+#: The package students' modules live in (their repository's assignments/).
+PACKAGE = "assignments"
+
+
 @dataclass(frozen=True)
 class Task:
     """A function (or optimizer class) of the contract in SPEC.md.
@@ -166,10 +170,13 @@ class Task:
         return self.module
 
     def snippet(self, case: Case) -> list[str]:
-        """Lines a student can paste into Python (in the folder of their
-        module files) to call their function on exactly this case."""
+        """Lines a student can paste into Python, started in the folder that
+        holds their assignments/ package (their repository), to call their
+        function on exactly this case. The import goes through the package,
+        so a module that imports its siblings relatively (`from .padding
+        import pad2d`) imports as it does when graded."""
         make = getattr(self.call, "snippet", None)
-        return make(self.module, self.function, case) if make else []
+        return make(f"{PACKAGE}.{self.module}", self.function, case) if make else []
 
     def part(self, name: str) -> Part:
         for p in self.parts:

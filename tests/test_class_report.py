@@ -71,10 +71,12 @@ def section(text: str, name: str) -> str:
 
 def table_rows(fragment: str) -> list[list[str]]:
     """The cells of each body row, tags stripped, entities decoded."""
-    body = fragment.split("<tbody>", 1)[1]
-    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
-             for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)]
+    rows = []
+    for body in re.findall(r"<tbody>(.*?)</tbody>", fragment, re.DOTALL):  # folded tables too
+        rows += [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                  for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
+                 for row in re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)]
+    return rows
 
 
 def results(out: Path) -> dict[str, dict]:

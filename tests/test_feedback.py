@@ -101,11 +101,34 @@ def test_describe_failure_shows_values_cause_and_a_call():
     text = describe_failure(_failing_result())
     assert "x(1, 1, 1, 2)=[[[[1.0, 2.0]]]]" in text
     assert "  likely cause: passes when there is no padding" in text.splitlines()
-    assert "from conv import conv2d" in text
+    assert "from assignments.conv import conv2d" in text
     assert "print(conv2d(x, w, None, stride=1, padding=1, dilation=1))" in text
     code = "\n".join(line[4:] for line in text.splitlines() if line.startswith("    "))
     namespace: dict = {}
-    exec(code.replace("from conv import conv2d", "conv2d = lambda *a, **k: (a, k)"), namespace)
+    exec(code.replace("from assignments.conv import conv2d", "conv2d = lambda *a, **k: (a, k)"), namespace)
+
+
+def test_the_reproduction_runs_where_it_says_with_relative_imports(tmp_path):
+    """The lines run as written, in a fresh Python started in a folder that
+    holds assignments/, whose conv.py imports its sibling relatively (as
+    the student README allows and the reference does)."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    package = tmp_path / "repo" / "assignments"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for path in (Path(__file__).resolve().parent.parent / "solutions").glob("*.py"):
+        if path.name != "__init__.py":
+            shutil.copyfile(path, package / path.name)
+    assert "from .padding import pad2d" in (package / "conv.py").read_text()
+    text = describe_failure(_failing_result())
+    code = "\n".join(line[4:] for line in text.splitlines() if line.startswith("    "))
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path / "repo", capture_output=True,
+                         text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": ""})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().startswith("[[[[")
 
 
 def test_the_cause_comes_after_expected_versus_got_and_before_the_advice():

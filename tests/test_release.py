@@ -128,6 +128,23 @@ def test_grader_leak_check_catches_a_leak(release, tmp_path):
 
 # -- it works for a student ----------------------------------------------------
 
+def test_plain_pytest_in_the_release_tests_assignments_even_beside_the_reference(release):
+    """In the release's folder, in this project's environment (where the
+    reference `solutions` is importable, as for an instructor checking the
+    release): plain `pytest` and `pytest --impl assignments` (no tests
+    folder named) both test the stubs, never the reference."""
+    env = {k: v for k, v in os.environ.items() if k != "CNN_IMPL"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    assert subprocess.run([sys.executable, "-c", "import solutions"], cwd=release, env=env).returncode == 0
+    for extra in ([], ["--impl", "assignments"]):
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore",
+                              "-k", "pad2d and basic", *extra], cwd=release, env=env, capture_output=True,
+                             text=True, timeout=300)
+        out = run.stdout + run.stderr
+        assert "unrecognized arguments" not in out, out[-2000:]
+        assert run.returncode == 1 and "not implemented" in out, (extra, out[-2000:])
+
+
 def test_public_tests_fail_cleanly_as_not_implemented(release, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(release), CNN_IMPL="assignments",
                PYTHONDONTWRITEBYTECODE="1")

@@ -39,7 +39,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .7em;border-bot
 text-align:left;vertical-align:top}th{background:#f6f6f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .bar{display:inline-block;height:.8em;background:#c44e52;vertical-align:middle}
 .muted{color:#777}.summary{font-size:1.1em}img{max-width:100%}svg rect{fill:#4c72b0}
-code{background:#f3f3f3;padding:0 .2em}
+code{background:#f3f3f3;padding:0 .2em}summary{cursor:pointer;color:#555;margin:.4em 0}
 """
 
 
@@ -91,8 +91,21 @@ def cause_of(grade: PartGrade) -> tuple[str, bool]:
     return (grade.cause, True) if grade.cause else (grade.title, False)
 
 
+def _count(n: int, noun: str) -> str:
+    """"1 part", "3 parts"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _folded(summary: str, inner: str) -> str:
+    """`inner` folded away under a one-line summary (HTML <details>)."""
+    return f"<details><summary>{_e(summary)}</summary>{inner}</details>"
+
+
 def _distribution(columns: list[str], graded: list[Row]) -> str:
-    rows = []
+    """A row per task (the total first); the tasks every graded student
+    got full marks on are folded away below the others."""
+    rows: list[list[str]] = []
+    green: list[list[str]] = []
     for name in ["total", *columns]:
         if name == "total":
             vals = [r.total or 0.0 for r in graded]
@@ -103,11 +116,16 @@ def _distribution(columns: list[str], graded: list[Row]) -> str:
         if not vals:
             continue
         full = sum(1 for v in vals if v >= top - 1e-9)
-        rows.append([f"<b>{_e(name)}</b>" if name == "total" else f"<code>{_e(name)}</code>", f"{top:g}",
-                     f"{statistics.mean(vals):.2f}", f"{statistics.median(vals):g}", f"{min(vals):g}",
-                     f"{max(vals):g}", f"{full / len(vals):.0%}", _histogram_svg(vals, top)])
-    return _table(["task", "max", "mean", "median", "min", "max reached", "full marks",
-                   "histogram (0 to max)"], rows, {1, 2, 3, 4, 5, 6})
+        row = [f"<b>{_e(name)}</b>" if name == "total" else f"<code>{_e(name)}</code>", f"{top:g}",
+               f"{statistics.mean(vals):.2f}", f"{statistics.median(vals):g}", f"{min(vals):g}",
+               f"{max(vals):g}", f"{full / len(vals):.0%}", _histogram_svg(vals, top)]
+        (green if name != "total" and full == len(vals) else rows).append(row)
+    head = ["task", "max", "mean", "median", "min", "max reached", "full marks", "histogram (0 to max)"]
+    text = _table(head, rows, {1, 2, 3, 4, 5, 6})
+    if green:
+        text += _folded(f"{_count(len(green), 'task')} every student got full marks on",
+                        _table(head, green, {1, 2, 3, 4, 5, 6}))
+    return text
 
 
 def _failing_parts(graded: list[Row]) -> str:
@@ -124,7 +142,13 @@ def _failing_parts(graded: list[Row]) -> str:
              f"{failing[(task, part)] / n:.0%}",
              f'<span class="bar" style="width:{failing[(task, part)] / n * 12:.2f}em"></span>']
             for task, part in sorted(order, key=lambda k: (-failing[k], order[k]))]
-    return _table(["task", "part", "students failing", "share", ""], rows, {2, 3})
+    head = ["task", "part", "students failing", "share", ""]
+    failed = [r for r in rows if r[2] != "0"]
+    passed = [r for r in rows if r[2] == "0"]
+    text = _table(head, failed, {2, 3}) if failed else "<p>No student failed any part.</p>"
+    if passed:
+        text += _folded(f"{_count(len(passed), 'part')} every student passed", _table(head, passed, {2, 3}))
+    return text
 
 
 def _likely_causes(columns: list[str], graded: list[Row]) -> str:
@@ -200,37 +224,43 @@ def class_report_html(out: Path, columns: list[str], rows: list[Row], png: bytes
     summary = (f"{len(rows)} students: {len(graded)} graded, {len(errors)} grading errors."
                + (f" Total: mean {statistics.mean(totals):.2f}, median {statistics.median(totals):g} "
                   f"of {top:g}." if totals else ""))
+    # What needs the instructor's attention first: errors, failing parts,
+    # their causes, similar code; then the distributions and the rest.
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Class report: {_e(out.name)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Class report</h1><p class=summary id=summary>{_e(summary)}</p>",
-        '<section id="distribution"><h2>Score distribution per task</h2>',
-        _distribution(columns, graded),
-    ]
-    if png:
-        parts.append(f'<img alt="score distribution histograms" '
-                     f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
-    parts += [
-        "</section>",
-        '<section id="failing-parts"><h2>Students failing each part</h2>', _failing_parts(graded),
-        "</section>",
-        '<section id="likely-causes"><h2>Most frequent likely causes of failure</h2>',
-        "<p class=muted>The likely cause the grader found for each failing part; "
-        "where it found none, the kind of failure.</p>", _likely_causes(columns, graded), "</section>",
-        f'<section id="slowest"><h2>Slowest submissions</h2>{_slowest(graded)}</section>',
-        f'<section id="similar"><h2>Suspiciously similar code</h2><p class=muted>copydetect: a module '
-        f"file shares at least {threshold:.0%} of its tokens with the other student's, both ways "
-        f"(the stubs' code left out).</p>{_similar(pairs)}</section>",
     ]
     if errors:
         parts.append('<section id="errors"><h2>Grading errors</h2>' + _table(
             ["student", "error"], [[_link(ERRORS, r.student, "txt"), _e(r.error)] for r in errors])
             + "</section>")
-    parts.append('<section id="students"><h2>Every student</h2>' + _table(
-        ["student", "total", "error"],
-        [[_feedback(r.student) if r.graded else _link(ERRORS, r.student, "txt"),
-          "" if r.total is None else f"{r.total:g} / {r.max:g}", _e(r.error)]
-         for r in sorted(rows, key=lambda r: r.student)], {1}) + "</section>")
+    parts += [
+        '<section id="failing-parts"><h2>Students failing each part</h2>', _failing_parts(graded),
+        "</section>",
+        '<section id="likely-causes"><h2>Most frequent likely causes of failure</h2>',
+        "<p class=muted>The likely cause the grader found for each failing part; "
+        "where it found none, the kind of failure.</p>", _likely_causes(columns, graded), "</section>",
+        f'<section id="similar"><h2>Suspiciously similar code</h2><p class=muted>copydetect: a module '
+        f"file shares at least {threshold:.0%} of its tokens with the other student's, both ways "
+        f"(the stubs' code left out).</p>{_similar(pairs)}</section>",
+        '<section id="distribution"><h2>Score distribution per task</h2>',
+        _distribution(columns, graded),
+    ]
+    if png:
+        parts.append(_folded("histograms of every task (image)",
+                             f'<img alt="score distribution histograms" '
+                             f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'))
+    parts += [
+        "</section>",
+        f'<section id="slowest"><h2>Slowest submissions</h2>{_slowest(graded)}</section>',
+    ]
+    everyone = _table(["student", "total", "error"],
+                      [[_feedback(r.student) if r.graded else _link(ERRORS, r.student, "txt"),
+                        "" if r.total is None else f"{r.total:g} / {r.max:g}", _e(r.error)]
+                       for r in sorted(rows, key=lambda r: r.student)], {1})
+    parts.append('<section id="students"><h2>Every student</h2>'
+                 + _folded(_count(len(rows), "student"), everyone) + "</section>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
