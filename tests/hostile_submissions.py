@@ -88,3 +88,22 @@ HOSTILE = {
     "badlayout": not_utf8_layout,
     "sparse": sparse_file,
 }
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete `folder` however deep it goes, without recursion
+    (shutil.rmtree, and pytest's cleanup of old temporary folders with it,
+    fails with RecursionError on the deep tree)."""
+    stack = [(os.fspath(folder), False)]
+    while stack:
+        path, emptied = stack.pop()
+        if emptied:
+            os.rmdir(path)
+            continue
+        stack.append((path, True))
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, False))
+                else:
+                    os.unlink(entry.path)

@@ -117,7 +117,7 @@ def _examine(folder: Path, rubric_hash: str, settings_hash: str,
         return None, readable(f"the submission could not be read: {type(exc).__name__}: {exc}", 300)
 
 
-def plan(submissions: list[Found], out: Path, settings, sandbox_label: str, regrade: bool,
+def make_plan(submissions: list[Found], out: Path, settings, sandbox_label: str, regrade: bool,
          limit_seconds: float | None = None) -> Plan:
     """Examine every submission, one at a time, each within MAX_SECONDS (or
     its wall-clock limit, when shorter), and decide: reuse, grade (and why)
