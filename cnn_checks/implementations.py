@@ -72,23 +72,30 @@ def holds_modules(folder: Path) -> bool:
     return Path(folder).is_dir() and _has_modules(module_dir(folder))
 
 
-def layout_problem(folder: Path, bounds: Bounds | None = None) -> str | None:
-    """None when `folder` holds module files (at its top or in
-    `assignments/`) and stays within the bounds of cnn_checks.walk (folder
-    depth, number of files, bytes); otherwise a message for the student
-    that says what was found instead, e.g. "no module files found; found
-    hw/conv.py, ..." or "the submission has a folder tree deeper than 32
-    levels" (`bounds`: the walk's limits, cnn_checks.walk's by default).
-    `grader grade`, `grader batch`, Gradescope and `pytest --impl FOLDER`
-    all report this message rather than a score of 0 without a reason."""
+def bounds_problem(folder: Path, bounds: Bounds | None = None) -> str | None:
+    """None when the submission `folder` stays within the bounds of
+    cnn_checks.walk (folder depth, number of files and folders, bytes, a
+    deadline; `bounds`: its defaults unless given); otherwise a message for
+    the student, e.g. "the submission has a folder tree deeper than 32
+    levels". Everything counts, hidden files included: what the grader
+    fingerprints and sends to a cluster."""
     from .walk import SubmissionTooLarge, measure
-    folder = Path(folder)
-    if not folder.is_dir():
-        return f"no module files found: {folder.name or folder} is not a folder"
     try:
         measure(folder, bounds)
     except SubmissionTooLarge as exc:
         return str(exc)
+    return None
+
+
+def layout_problem(folder: Path) -> str | None:
+    """None when `folder` holds module files (at its top or in
+    `assignments/`); otherwise a message for the student that says what was
+    found instead, e.g. "no module files found; found hw/conv.py, ...".
+    `grader grade`, `grader batch`, Gradescope and `pytest --impl FOLDER`
+    all report this message rather than a score of 0 without a reason."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return f"no module files found: {folder.name or folder} is not a folder"
     if _has_modules(module_dir(folder)):
         return None
     expected = ", ".join(f"{m}.py" for m in module_names())
@@ -106,8 +113,10 @@ def layout_problem(folder: Path, bounds: Bounds | None = None) -> str | None:
 
 
 def check_layout(folder: Path) -> None:
-    """Raise LayoutError with layout_problem's message when there is one."""
-    problem = layout_problem(folder)
+    """Raise LayoutError with the message of layout_problem, or of
+    bounds_problem (the grader's check of an untrusted folder), when there
+    is one."""
+    problem = layout_problem(folder) or bounds_problem(folder)
     if problem is not None:
         raise LayoutError(problem)
 

@@ -13,6 +13,7 @@ can hold, so writing it never fails.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import time
@@ -118,6 +119,14 @@ def readable_message(text: str) -> str:
     return _utf8(text).translate(_NO_CONTROL_BUT_LINES)
 
 
+def _refuse_long_paths(exc: OSError) -> None:
+    """A path too long to open: what lies there could not be fingerprinted
+    (or graded) either, so the submission is refused."""
+    if exc.errno == errno.ENAMETOOLONG:
+        raise SubmissionTooLarge("the submission has paths longer than the file system allows: "
+                                 "hand in the module files only") from None
+
+
 def _sorted_entries(folder: str, bounds: Bounds, seen: int) -> list[os.DirEntry]:
     """The folder's entries by name, raising as soon as they would take the
     walk past its count (a folder of millions is never read whole)."""
@@ -129,8 +138,9 @@ def _sorted_entries(folder: str, bounds: Bounds, seen: int) -> list[os.DirEntry]
                 if seen + len(found) > bounds.entries:
                     raise SubmissionTooLarge(f"the submission holds more than {bounds.entries:,} "
                                              f"files and folders")
-    except OSError:
-        return []
+    except OSError as exc:
+        _refuse_long_paths(exc)
+        return []  # unreadable (no permission): nothing of it can be graded either
     return sorted(found, key=lambda e: e.name)
 
 
@@ -160,7 +170,8 @@ def walk(folder: str | Path, bounds: Bounds | None = None, *, skip: frozenset[st
         bounds.check_time()
         try:
             st = entry.stat(follow_symlinks=False)
-        except OSError:
+        except OSError as exc:
+            _refuse_long_paths(exc)
             continue
         rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
         found = Entry(rel, entry.path, depth, st)

@@ -122,3 +122,14 @@ def test_batch_on_no_folder_of_students_says_what_it_found(tmp_path):
     assert run.returncode == 2
     assert "(it holds 1 file and no folders)" in run.stderr
     assert not out.exists(), "nothing is written for a batch of nobody"
+
+
+def test_grade_refuses_the_same_folders_with_the_same_message(hostile):
+    """`grader grade` (and so Gradescope) says what the batch's error row says."""
+    for student, why in (("deep", "deeper than 32 levels"), ("sparse", "more than 64 MiB of files")):
+        run = subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(hostile / student),
+                              "--tasks", "padding", "--examples", "10", "--format", "markdown"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 1, run.stderr
+        assert "**Your submission could not be graded:** the submission " in run.stdout
+        assert why in run.stdout

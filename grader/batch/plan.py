@@ -104,10 +104,10 @@ def no_students(root: Path) -> str:
 def _examine(folder: Path, rubric_hash: str, settings_hash: str,
              deadline_seconds: float) -> tuple[Fingerprint | None, str]:
     """(fingerprint, '') for a folder that can be graded, or (None, why not)."""
-    from cnn_checks.implementations import layout_problem
+    from cnn_checks.implementations import bounds_problem, layout_problem
     bounds = Bounds(deadline=time.monotonic() + deadline_seconds)
     try:
-        problem = layout_problem(folder, bounds)
+        problem = bounds_problem(folder, bounds) or layout_problem(folder)
         if problem:
             return None, problem
         return current(folder, rubric_hash, settings_hash, bounds), ""

@@ -24,7 +24,7 @@ from hostile_submissions import (
 )
 
 from cnn_checks.forbidden import submission_files
-from cnn_checks.implementations import LayoutError, check_layout, layout_problem
+from cnn_checks.implementations import LayoutError, bounds_problem, check_layout, layout_problem
 from cnn_checks.walk import (
     Bounds,
     SubmissionTooLarge,
@@ -100,6 +100,23 @@ def test_bounds_on_entries_bytes_and_time(tmp_path):
         list(walk(tmp_path, Bounds(deadline=time.monotonic() - 1)))
 
 
+def test_paths_longer_than_the_file_system_allows_are_refused(tmp_path):
+    """Twenty folders of 250-byte names: fewer levels than the bound, but a
+    path no open() can name (what lies below could never be fingerprinted)."""
+    fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(20):
+            os.mkdir("n" * 250, dir_fd=fd)
+            inner = os.open("n" * 250, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        os.close(os.open("hidden.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
+    finally:
+        os.close(fd)
+    with pytest.raises(SubmissionTooLarge, match="paths longer than the file system allows"):
+        list(walk(tmp_path))
+
+
 def test_read_regular_reads_only_regular_files_up_to_a_cap(tmp_path):
     (tmp_path / "a.py").write_bytes(b"12345")
     os.mkfifo(tmp_path / "pipe.py")
@@ -145,7 +162,8 @@ def test_every_reader_of_a_submission_survives_the_hostile_folders(tmp_path, dee
     deep_tree(deep)
     sparse = sparse_file(tmp_path / "sparse")
     for folder, why in ((deep, "deeper than 32 levels"), (sparse, "more than 64 MiB of files")):
-        assert why in (layout_problem(folder) or "")
+        assert layout_problem(folder) is None  # the layout alone is fine
+        assert why in (bounds_problem(folder) or "")
         with pytest.raises(LayoutError, match=why):
             check_layout(folder)
         with pytest.raises(SubmissionTooLarge, match=why):
