@@ -59,7 +59,7 @@ from pathlib import Path
 
 from .files import FEEDBACK, LOGS, RESULTS, Outcome, atomic_write, commit, load_result, sweep_temporaries
 from .gradebook import collect, gradebook_csv
-from .plan import find_submissions, make_plan, no_students
+from .plan import MAX_ID_BYTES, find_submissions, make_plan, no_students
 from .reuse import Fingerprint
 
 
@@ -185,8 +185,8 @@ def cmd_batch(args) -> int:
     for found in submissions:
         if found.renamed_from:
             print(f"grader batch: the folder {os.fsencode(found.renamed_from)!r} is graded as "
-                  f"{found.student!r} "
-                  f"(its name is not plain UTF-8 text of at most 200 bytes)", file=sys.stderr)
+                  f"{found.student!r} (its name is not plain UTF-8 text of at most {MAX_ID_BYTES} "
+                  f"bytes)", file=sys.stderr)
     planned = make_plan(submissions, out, settings, sandbox_label, args.regrade, limit)
     fingerprints, todo, reasons, flagged = (planned.fingerprints, planned.todo, planned.reasons,
                                             planned.flagged)
