@@ -142,9 +142,10 @@ def describe_import_error(module: str, exc: BaseException, folder: str | Path | 
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[-1] == module:
         found = ""
         if folder is not None:
+            from .walk import SubmissionTooLarge, python_files, readable
             try:
-                names = sorted(p.name for p in Path(folder).glob("*.py") if p.name != "__init__.py")
-            except OSError:
+                names = [readable(n, 80) for n in python_files(folder) if n != "__init__.py"]
+            except SubmissionTooLarge:
                 names = []
             found = f" (found: {', '.join(names)})" if names else " (found no .py files)"
         return (f"{module}.py is missing from the submission{found}: hand in {module}.py "

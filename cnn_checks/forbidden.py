@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import os
-import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -594,45 +592,35 @@ def submission_files(folder: str | Path) -> dict[str, str]:
     named pipe, a device, a link to /dev/stdin or to a file outside the
     submission is skipped, never opened in a way that could block."""
     from .implementations import module_dir
+    from .walk import SubmissionTooLarge, python_files
     root = Path(folder).resolve()
     where = module_dir(root)
-    sources = {}
-    for path in sorted(where.glob("*.py")):
-        text = _read_inside(path, root)
+    sources: dict[str, str] = {}
+    try:
+        names = python_files(where)
+    except SubmissionTooLarge:  # a folder of more files than any submission: nothing read
+        return sources
+    for name in names:
+        text = _read_inside(where / name, root)
         if text is not None:
-            sources[path.name] = text
+            sources[name] = text
     return sources
 
 
 def _read_inside(path: Path, root: Path) -> str | None:
     """The text of `path` if it is a regular file inside `root` of at most
-    MAX_SOURCE_BYTES, else None. Opened non-blocking (a FIFO cannot stall
-    the open), checked with fstat on the opened file, read with a cap."""
+    MAX_SOURCE_BYTES, else None (cnn_checks.walk.read_regular: opened
+    non-blocking, so a FIFO cannot stall the open, checked with fstat on
+    the opened file, read with a cap)."""
+    from .walk import read_regular
     try:
         real = path.resolve(strict=True)
-        if not real.is_relative_to(root):
-            return None
-        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except (OSError, RuntimeError):  # missing, a link loop, no permission
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SOURCE_BYTES:
-            return None
-        chunks, size = [], 0
-        while size <= MAX_SOURCE_BYTES:
-            chunk = os.read(fd, MAX_SOURCE_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > MAX_SOURCE_BYTES:
-            return None
-        return b"".join(chunks).decode("utf-8", errors="replace")
-    except OSError:
+    if not real.is_relative_to(root):
         return None
-    finally:
-        os.close(fd)
+    data = read_regular(real, MAX_SOURCE_BYTES)
+    return None if data is None else data.decode("utf-8", errors="replace")
 
 
 def scan_submission(folder: str | Path, tasks: Iterable[str],

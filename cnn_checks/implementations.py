@@ -9,6 +9,10 @@ import sys
 import zlib
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .walk import Bounds
 
 PACKAGES = ("solutions", "assignments")
 
@@ -45,27 +49,42 @@ def module_dir(folder: Path) -> Path:
 
 
 def _files_below(folder: Path) -> list[str]:
-    """Every file under `folder` (hidden and cache folders skipped, at most
-    _SEARCH_DEPTH levels), as paths relative to it, Python files first."""
-    found = []
-    stack = [(folder, 0)]
-    while stack:
-        where, depth = stack.pop()
-        try:
-            entries = sorted(where.iterdir(), key=lambda p: p.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith(".") or entry.name == "__pycache__" or entry.is_symlink():
-                continue
-            if entry.is_dir():
-                if depth + 1 < _SEARCH_DEPTH:
-                    stack.append((entry, depth + 1))
-            elif entry.is_file():
-                found.append(entry.relative_to(folder).as_posix())
+    """Every file under `folder` (hidden and cache folders and links
+    skipped, at most _SEARCH_DEPTH levels; the walk's bounds on the count),
+    as paths relative to it that UTF-8 can hold, Python files first."""
+    from .walk import Bounds, SubmissionTooLarge, readable, walk
+    found: list[str] = []
+    try:
+        for e in walk(folder, Bounds(depth=_SEARCH_DEPTH - 1), deeper="skip",
+                      skip=frozenset({"__pycache__"}), skip_hidden=True):
+            if e.is_file:
+                found.append(readable(e.rel, 120))
+    except SubmissionTooLarge:
+        pass  # the files found so far are enough for a message
     modules = {f"{m}.py" for m in module_names()}
     return sorted(found, key=lambda rel: (rel.rsplit("/", 1)[-1] not in modules,
                                           not rel.endswith(".py"), rel.count("/"), rel))
+
+
+def holds_modules(folder: Path) -> bool:
+    """Whether `folder` is laid out as one submission: module files at its
+    top or in its `assignments/` folder."""
+    return Path(folder).is_dir() and _has_modules(module_dir(folder))
+
+
+def bounds_problem(folder: Path, bounds: Bounds | None = None) -> str | None:
+    """None when the submission `folder` stays within the bounds of
+    cnn_checks.walk (folder depth, number of files and folders, bytes, a
+    deadline; `bounds`: its defaults unless given); otherwise a message for
+    the student, e.g. "the submission has a folder tree deeper than 32
+    levels". Everything counts, hidden files included: what the grader
+    fingerprints and sends to a cluster."""
+    from .walk import SubmissionTooLarge, measure
+    try:
+        measure(folder, bounds)
+    except SubmissionTooLarge as exc:
+        return str(exc)
+    return None
 
 
 def layout_problem(folder: Path) -> str | None:
@@ -94,8 +113,10 @@ def layout_problem(folder: Path) -> str | None:
 
 
 def check_layout(folder: Path) -> None:
-    """Raise LayoutError with layout_problem's message when there is one."""
-    problem = layout_problem(folder)
+    """Raise LayoutError with the message of layout_problem, or of
+    bounds_problem (the grader's check of an untrusted folder), when there
+    is one."""
+    problem = layout_problem(folder) or bounds_problem(folder)
     if problem is not None:
         raise LayoutError(problem)
 

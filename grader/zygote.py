@@ -29,7 +29,6 @@ import gc
 import os
 import signal
 import socket
-import stat
 import sys
 import time
 
@@ -71,36 +70,28 @@ def _wait(pid: int, seconds: float):
 def _mentions(folder: str, word: str, most_bytes: int = 4 << 20, most_files: int = 256,
               most_entries: int = 4096) -> bool:
     """Whether any regular .py file below `folder` holds `word` (read as
-    bytes, never run): what the zygote imports ahead for every child. A
-    named pipe, device or link is skipped, unopened or without blocking;
-    the look stops after `most_files` .py files, `most_bytes` read or
-    `most_entries` names seen (a folder of thousands gets no look-ahead)."""
-    left, files, entries = most_bytes, 0, 0
-    for root, dirs, names in os.walk(folder):
-        entries += len(dirs) + len(names)
-        for name in names:
-            if left <= 0 or files >= most_files or entries > most_entries:
+    bytes, never run): what the zygote imports ahead for every child. The
+    folder is walked with cnn_checks.walk (no link followed, no named pipe
+    or device opened, bounded depth); the look stops after `most_files`
+    .py files, `most_bytes` read or `most_entries` names seen (a folder of
+    thousands gets no look-ahead)."""
+    from cnn_checks.walk import Bounds, SubmissionTooLarge, read_regular, walk
+    left, files = most_bytes, 0
+    try:
+        for entry in walk(folder, Bounds(entries=most_entries), deeper="skip"):
+            if entry.is_dir or not entry.name.endswith(".py"):
+                continue
+            if left <= 0 or files >= most_files:
                 return False
-            if not name.endswith(".py"):
-                continue
             files += 1
-            try:
-                fd = os.open(os.path.join(root, name), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
-            except OSError:
+            text = read_regular(entry.path, left)
+            if text is None:
                 continue
-            try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    continue
-                text = os.read(fd, left)
-            except OSError:
-                continue
-            finally:
-                os.close(fd)
             left -= len(text)
             if word.encode() in text:
                 return True
-        if entries > most_entries:
-            return False
+    except SubmissionTooLarge:
+        return False
     return False
 
 

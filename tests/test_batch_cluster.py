@@ -1,7 +1,9 @@
 """`grader batch --scheduler ADDRESS` on a real Dask distributed cluster: a
 LocalCluster with several worker processes, started here. The cluster's
-gradebook is byte for byte the local batch's, and a worker killed in the
-middle of the batch loses no submission (its task runs again elsewhere)."""
+gradebook is byte for byte the local batch's, a worker killed in the
+middle of the batch loses no submission (its task runs again elsewhere),
+and the hostile folders of test_batch_hostile.py are their own error rows
+there too."""
 from __future__ import annotations
 
 import json
@@ -14,7 +16,9 @@ import sys
 import time
 
 import pytest
+from hostile_submissions import remove_tree
 from test_batch import FAST, ROOT, SOLUTIONS, STUDENTS, batch, make_submissions
+from test_batch_hostile import ONE_MODULE, check_hostile_gradebook, hostile_class
 
 pytestmark = [
     pytest.mark.slow,
@@ -92,3 +96,24 @@ def test_cluster_batch_same_scores_and_a_killed_worker_loses_nothing(tmp_path, c
     rerun = batch(subs, out, "--scheduler", cluster.scheduler_address)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{len(STUDENTS)} reused (unchanged since graded), 0 to grade" in rerun.stderr
+
+
+def test_cluster_batch_of_hostile_folders(tmp_path, cluster):
+    """The deep tree, the sparse file and the names that are not UTF-8 are
+    examined and packed on this machine within the walk's bounds: the same
+    rows as the local batch, the others graded on the workers."""
+    subs = hostile_class(tmp_path / "subs")
+    out = tmp_path / "out"
+    try:
+        start = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(subs), "--out", str(out),
+                              *ONE_MODULE, "--scheduler", cluster.scheduler_address], cwd=ROOT,
+                             capture_output=True, text=True, errors="replace", timeout=300)
+        seconds = time.monotonic() - start
+    finally:
+        remove_tree(subs / "deep")
+    assert run.returncode == 0, run.stderr
+    check_hostile_gradebook(out, run.stderr)
+    for student in ("alice", "badname", "stud\ufffdnt"):
+        assert re.search(rf"^graded {student}: .* on \S+ pid \d+\)$", run.stderr, re.MULTILINE), run.stderr
+    print(f"hostile batch on the cluster: {seconds:.1f} s")

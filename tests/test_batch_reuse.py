@@ -101,12 +101,12 @@ def test_folders_without_module_files_are_error_rows(tmp_path):
     assert book["nested"]["error"].startswith("no module files found; found hw/conv.py, hw/padding.py. "
                                               "The module files sit one folder too deep (in hw/)")
     assert float(book["ok"]["total"]) == sum(task_points().values())
-    assert "1 reused" not in run.stderr and "2 without module files" in run.stderr
+    assert "1 reused" not in run.stderr and "2 not gradable as handed in" in run.stderr
     # Fixed by moving the files up: graded on the rerun.
     for f in (subs / "nested" / "hw").iterdir():
         f.rename(subs / "nested" / f.name)
     run = batch(subs, out)
-    assert "1 reused (unchanged since graded), 1 to grade (1 not graded yet), 1 without module files" \
+    assert "1 reused (unchanged since graded), 1 to grade (1 not graded yet), 1 not gradable as handed in" \
         in run.stderr
     assert gradebook(out)["nested"]["error"] == ""
 

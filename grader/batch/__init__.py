@@ -31,13 +31,22 @@ grader's version are all the same as when it was graded; every other
 student is graded again, and the summary says how many results were reused
 and why the others were not (unless --regrade: all are graded again). A
 folder without module files (empty, or files one level down such as
-hw/conv.py) and a submission that makes the grader itself fail become error
-rows in the gradebook; the batch goes on, and a rerun tries them again. The
+hw/conv.py), a folder beyond the bounds of a submission (folders nested
+more than 32 deep, more than 10,000 files and folders, more than 64 MiB of
+files, or one that takes more than 30 s to read: cnn_checks/walk.py) and a
+submission that makes the grader itself fail become error rows in the
+gradebook; the batch goes on, and a rerun tries them again. Each folder is
+examined, fingerprinted and graded on its own: nothing in one student's
+folder stops the batch or delays the others beyond that student's own
+limits. A folder whose name is not plain UTF-8 text is graded under its
+name with the undecodable bytes replaced (U+FFFD). The
 gradebook, the plot and the report are rebuilt from all current results at
 the end (also after an interruption, from the finished students).
 
 Exit status: 0 when the batch finished (whatever the scores and errors), 130
-when interrupted, 2 on bad arguments.
+when interrupted, 2 on bad arguments, including a SUBMISSIONS_DIR with no
+student folders (empty, or itself one student's submission: the message
+says which).
 """
 from __future__ import annotations
 
@@ -50,7 +59,8 @@ from pathlib import Path
 
 from .files import FEEDBACK, LOGS, RESULTS, Outcome, atomic_write, commit, load_result, sweep_temporaries
 from .gradebook import collect, gradebook_csv
-from .reuse import Fingerprint, current, rubric_digest, settings_digest, why_not_reused
+from .plan import MAX_ID_BYTES, find_submissions, make_plan, no_students
+from .reuse import Fingerprint
 
 
 def register(sub, common) -> None:
@@ -82,21 +92,6 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_batch)
 
 
-def find_submissions(root: Path, out: Path) -> list[tuple[str, Path]]:
-    """(student, folder) for every immediate subfolder of `root`, by name,
-    leaving out hidden folders, __pycache__ and the output folder."""
-    out = out.resolve()
-    found = []
-    for d in sorted(root.iterdir(), key=lambda p: p.name):
-        if not d.is_dir() or d.name.startswith(".") or d.name == "__pycache__":
-            continue
-        r = d.resolve()
-        if r == out or r in out.parents:
-            continue
-        found.append((d.name, d))
-    return found
-
-
 def batch_settings(args):
     """The grading settings from the command line and the rubric; a batch
     grades one submission's tasks one after the other (its parallelism is
@@ -107,37 +102,33 @@ def batch_settings(args):
     return settings
 
 
-def _plan(submissions, out: Path, settings, sandbox_label: str, regrade: bool):
-    """Fingerprint every submission and decide: reuse, grade (and why) or
-    flag (no module files). Returns (fingerprints, todo, reasons, flagged)."""
-    from cnn_checks.implementations import layout_problem
-    rubric_hash = rubric_digest(settings.rubric)
-    settings_hash = settings_digest(settings, sandbox_label)
-    fingerprints: dict[str, Fingerprint] = {}
-    todo: list[tuple[str, Path]] = []
-    reasons: Counter[str] = Counter()
-    flagged: dict[str, str] = {}
-    for student, folder in submissions:
-        problem = layout_problem(folder)
-        if problem:
-            flagged[student] = problem
-            continue
-        fingerprints[student] = now = current(folder, rubric_hash, settings_hash)
-        why = "regrade asked" if regrade else why_not_reused(out, student, now)
-        if why:
-            todo.append((student, folder))
-            reasons[why] += 1
-    return fingerprints, todo, reasons, flagged
-
-
 def _summary_line(total: int, reused: int, reasons: Counter, flagged: int) -> str:
     why = ", ".join(f"{n} {r}" for r, n in reasons.most_common())
     text = f"{total} submissions: {reused} reused (unchanged since graded), {sum(reasons.values())} to grade"
     if why:
         text += f" ({why})"
     if flagged:
-        text += f", {flagged} without module files"
+        text += f", {flagged} not gradable as handed in (see their error rows)"
     return text
+
+
+def record(out: Path, outcome: Outcome, fingerprint: dict) -> Outcome:
+    """Commit one student's outcome; when that fails (the disk, a name the
+    file system refuses), commit an error row that says so instead, and
+    when even that fails, say so here: one student's files never stop the
+    batch. Returns the outcome that was committed."""
+    try:
+        commit(out, outcome, fingerprint)
+        return outcome
+    except Exception as exc:
+        failed = Outcome(outcome.student, error=f"the grader could not write this student's results: "
+                         f"{type(exc).__name__}: {exc}\n", seconds=outcome.seconds, where=outcome.where)
+    try:
+        commit(out, failed, {})
+    except Exception as exc:
+        print(f"grader batch: cannot write anything for {outcome.student!r}: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+    return failed
 
 
 def write_summaries(out: Path, students: list[str], fingerprints: dict[str, Fingerprint],
@@ -182,12 +173,23 @@ def cmd_batch(args) -> int:
     tqdm.monitor_interval = 0  # no tqdm monitor thread: grading processes are forked
     sandbox_label = sandbox_of(args)
 
+    from cnn_checks.implementations import holds_modules
     submissions = find_submissions(root, out)
-    students = [s for s, _ in submissions]
+    if not submissions or holds_modules(root):
+        print(f"grader batch: {no_students(root)}", file=sys.stderr)
+        return 2
+    students = [s.student for s in submissions]
     for sub in (RESULTS, FEEDBACK):
         (out / sub).mkdir(parents=True, exist_ok=True)
     sweep_temporaries(out)
-    fingerprints, todo, reasons, flagged = _plan(submissions, out, settings, sandbox_label, args.regrade)
+    for found in submissions:
+        if found.renamed_from:
+            print(f"grader batch: the folder {os.fsencode(found.renamed_from)!r} is graded as "
+                  f"{found.student!r} (its name is not plain UTF-8 text of at most {MAX_ID_BYTES} "
+                  f"bytes)", file=sys.stderr)
+    planned = make_plan(submissions, out, settings, sandbox_label, args.regrade, limit)
+    fingerprints, todo, reasons, flagged = (planned.fingerprints, planned.todo, planned.reasons,
+                                            planned.flagged)
     reused = len(submissions) - len(todo) - len(flagged)
     where = (f"on the cluster at {args.scheduler}" if args.scheduler else
              f"{max(1, min(args.jobs or os.cpu_count() or 1, len(todo) or 1))} at a time")
@@ -195,12 +197,12 @@ def cmd_batch(args) -> int:
           f"({where}, {len(settings.tasks)} tasks, {settings.examples} examples per part, "
           f"{f'{limit:g} s' if limit else 'no time limit'} per student) -> {out}", file=sys.stderr)
     for student, problem in flagged.items():
-        commit(out, Outcome(student, error=problem + "\n"), {})
+        record(out, Outcome(student, error=problem + "\n"), {})
         print(f"error {student}: {problem}", file=sys.stderr)
 
     def done(outcome: Outcome) -> None:
         fingerprint = fingerprints[outcome.student].as_dict()
-        commit(out, outcome, fingerprint)
+        outcome = record(out, outcome, fingerprint)
         on = f" on {outcome.where}" if args.scheduler and outcome.where else ""
         if outcome.ok:
             result = load_result(out / RESULTS / f"{outcome.student}.json") or {}

@@ -26,12 +26,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from cnn_checks.walk import MAX_BYTES, Bounds, SubmissionTooLarge, measure, read_regular, readable
+
 from .files import Outcome
 from .reuse import grader_version
 from .signals import StopRequest
 from .student import StudentProcess, prewarm
 
-MAX_SUBMISSION_BYTES = 64 << 20
+MAX_SUBMISSION_BYTES = MAX_BYTES
 
 
 class ClusterUnreachable(Exception):
@@ -41,31 +43,27 @@ Job = tuple[str, Path]
 
 # ---------------------------------------------------------------- a submission in a task
 
-def pack(folder: Path) -> list[tuple[str, str, bytes]]:
+def pack(folder: Path, bounds: Bounds | None = None) -> list[tuple[str, str, bytes]]:
     """(relative path, kind, data) for the folder's regular files
     ('file', their bytes), symbolic links ('link', the target) and named
-    pipes ('fifo'). Never follows a link or opens a special file."""
-    root = Path(folder)
+    pipes ('fifo'), __pycache__ left out (as in the fingerprint). Walked
+    and read within `bounds` (cnn_checks.walk: depth, entries, at most
+    MAX_SUBMISSION_BYTES in all, a deadline); raises SubmissionTooLarge
+    beyond them. Never follows a link or opens a special file."""
+    bounds = (bounds or Bounds(bytes=MAX_SUBMISSION_BYTES)).started()
     packed: list[tuple[str, str, bytes]] = []
     size = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        rel_dir = Path(dirpath).relative_to(root)
-        for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            path = os.path.join(dirpath, name)
-            rel = (rel_dir / name).as_posix()
-            st = os.lstat(path)
-            if stat.S_ISLNK(st.st_mode):
-                packed.append((rel, "link", os.fsencode(os.readlink(path))))
-            elif stat.S_ISREG(st.st_mode):
-                size += st.st_size
-                if size > MAX_SUBMISSION_BYTES:
-                    raise ValueError(f"the submission is larger than {MAX_SUBMISSION_BYTES >> 20} MB")
-                with open(path, "rb") as f:
-                    packed.append((rel, "file", f.read()))
-            elif stat.S_ISFIFO(st.st_mode):
-                packed.append((rel, "fifo", b""))
-        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+    for entry in measure(folder, bounds):
+        if entry.is_link:
+            packed.append((entry.rel, "link", os.fsencode(os.readlink(entry.path))))
+        elif entry.is_file:
+            data = read_regular(entry.path, bounds.bytes - size, bounds)
+            if data is None:
+                raise SubmissionTooLarge(f"{readable(entry.rel, 80)} changed or grew while it was read")
+            size += len(data)
+            packed.append((entry.rel, "file", data))
+        elif stat.S_ISFIFO(entry.st.st_mode):
+            packed.append((entry.rel, "fifo", b""))
     return packed
 
 
@@ -150,8 +148,9 @@ def run_cluster(todo: list[Job], address: str, settings, sandbox_label: str, lim
             for student, folder in todo:
                 try:
                     files = pack(folder)
-                except (OSError, ValueError) as exc:
-                    done(Outcome(student, error=f"cannot send the submission to the cluster: {exc}\n"))
+                except Exception as exc:  # whatever the folder does: this student's row
+                    done(Outcome(student, error=f"cannot send the submission to the cluster: "
+                                 f"{readable(str(exc), 300)}\n"))
                     bar.update(1)
                     continue
                 job = {"student": student, "files": files, "settings": settings,

@@ -121,10 +121,12 @@ class Outcome:
 def commit(out: Path, outcome: Outcome, fingerprint: dict) -> None:
     """Write one student's outcome into the output folder: feedback and
     fingerprint first, the results last (their presence marks the student
-    done); or the error file, when grading failed."""
+    done); or the error file, when grading failed. The error and the log
+    are written as plain UTF-8 (anything else replaced, U+FFFD)."""
+    from cnn_checks.walk import readable_message
     student = outcome.student
     if outcome.log.strip():
-        atomic_write(log_path(out, student), outcome.log)
+        atomic_write(log_path(out, student), readable_message(outcome.log))
     else:
         remove(log_path(out, student))
     if outcome.ok:
@@ -135,4 +137,4 @@ def commit(out: Path, outcome: Outcome, fingerprint: dict) -> None:
         remove(error_path(out, student))
     else:
         remove(results_path(out, student))
-        atomic_write(error_path(out, student), outcome.error or "grading failed\n")
+        atomic_write(error_path(out, student), readable_message(outcome.error or "grading failed\n"))

@@ -5,7 +5,8 @@ graded. A result's fingerprint is four SHA-256 digests:
 
     submission  every file of the student's folder: relative path and
                 bytes (a symbolic link: its target, never what it points
-                to; other special files: their kind; __pycache__ left out)
+                to; other special files: their kind; __pycache__ left out),
+                walked within cnn_checks.walk's bounds
     rubric      points, part weights, settings and forbidden libraries
     settings    examples per part, resource limits, tasks graded, sandbox,
                 the course secret's fingerprint and per-student cases (the seeds
@@ -26,56 +27,45 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from cnn_checks.walk import Bounds, measure, read_regular
+
 from .files import fingerprint_path, load_result, results_path
 
 COMPONENTS = ("submission", "rubric", "settings", "grader")
-_SKIP_DIRS = {"__pycache__"}
-_CHUNK = 1 << 20
 
 
 def _digest(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _entries(root: str, rel: str = ""):
-    """(relative path, path, lstat) of every non-folder entry under root,
-    sorted, without following links."""
-    try:
-        found = sorted(os.scandir(os.path.join(root, rel)), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in found:
-        if entry.name in _SKIP_DIRS:
-            continue
-        sub = os.path.join(rel, entry.name)
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            yield from _entries(root, sub)
-        else:
-            yield sub, entry.path, st
-
-
-def submission_digest(folder: Path) -> str:
-    """The folder's content. Reads only regular files, never follows a link
-    and never opens a named pipe or a device (so it cannot hang)."""
+def submission_digest(folder: Path, bounds: Bounds | None = None) -> str:
+    """The folder's content, walked and read within `bounds`
+    (cnn_checks.walk: folder depth, number of entries, bytes, time); raises
+    SubmissionTooLarge, with a message for the student, beyond them. Reads
+    only regular files, never follows a link and never opens a named pipe
+    or a device (so it cannot hang)."""
+    bounds = (bounds or Bounds()).started()
     h = hashlib.sha256()
-    for rel, path, st in _entries(str(folder)):
-        h.update(b"\0path\0" + os.fsencode(rel))
-        if stat.S_ISLNK(st.st_mode):
-            h.update(b"\0link\0" + os.fsencode(os.readlink(path)))
-        elif stat.S_ISREG(st.st_mode):
-            h.update(b"\0file\0")
+    read = 0
+    for entry in measure(folder, bounds):
+        if entry.is_dir:
+            continue
+        h.update(b"\0path\0" + os.fsencode(entry.rel))
+        if entry.is_link:
             try:
-                with open(path, "rb") as f:
-                    while chunk := f.read(_CHUNK):
-                        h.update(chunk)
+                h.update(b"\0link\0" + os.fsencode(os.readlink(entry.path)))
             except OSError as exc:
-                h.update(f"\0unreadable {exc.errno}\0".encode())
+                h.update(f"\0unreadable link {exc.errno}\0".encode())
+        elif entry.is_file:
+            h.update(b"\0file\0")
+            data = read_regular(entry.path, bounds.bytes - read, bounds)
+            if data is None:  # gone, unreadable, or grown past the bounds since measured
+                h.update(b"\0unreadable\0")
+            else:
+                read += len(data)
+                h.update(data)
         else:
-            h.update(f"\0special {stat.S_IFMT(st.st_mode)}\0".encode())
+            h.update(f"\0special {stat.S_IFMT(entry.st.st_mode)}\0".encode())
     return h.hexdigest()
 
 
@@ -133,8 +123,9 @@ class Fingerprint:
         return asdict(self)
 
 
-def current(folder: Path, rubric_hash: str, settings_hash: str) -> Fingerprint:
-    return Fingerprint(submission_digest(folder), rubric_hash, settings_hash, grader_version())
+def current(folder: Path, rubric_hash: str, settings_hash: str, bounds: Bounds | None = None) -> Fingerprint:
+    """The fingerprint of `folder` as it is now (SubmissionTooLarge beyond `bounds`)."""
+    return Fingerprint(submission_digest(folder, bounds), rubric_hash, settings_hash, grader_version())
 
 
 def stored(out: Path, student: str) -> dict | None:

@@ -10,8 +10,6 @@ that share is at least the threshold in both directions.
 from __future__ import annotations
 
 import io
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,16 +32,15 @@ class SimilarPair:
 
 
 def _read_code(path: Path) -> str | None:
-    """The file's text if it is a regular file (not a link) of sane size."""
-    try:
-        st = os.lstat(path)
-    except OSError:
+    """The file's text if it is a regular file (not a link, a pipe or a
+    device: cnn_checks.walk.read_regular) of sane size, in UTF-8."""
+    from cnn_checks.walk import read_regular
+    data = read_regular(path, MAX_FILE_BYTES)
+    if data is None:
         return None
-    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
-        return None
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
 
 
