@@ -17,6 +17,8 @@ import csv
 import html
 import json
 import re
+import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -343,4 +345,26 @@ def test_course_end_to_end(tmp_path, monkeypatch):
             for it in items:
                 if it.name.startswith("q"):
                     assert f"{it.name}: {it.correct!r}" not in qtext
+
+    # bob hands in a fixed conv.ipynb after the collection: the collect
+    # command the docs give picks it up (plain `nbgrader collect` keeps
+    # the first one); both run as commands, the way an instructor runs them
+    documented = [part.strip() for line in (REPO / "docs" / "nbgrader.md").read_text().splitlines()
+                  for part in line.split("#")[0].split(";") if part.strip().startswith("nbgrader collect")]
+    assert documented and all("--update" in line for line in documented), documented
+    _edit(homes["bob"] / "work" / "cnn" / "conv.ipynb", _conv_correct())
+    _exchange_app("ExchangeSubmit", exchange, homes["bob"], "bob", "cnn", monkeypatch)
+    monkeypatch.delenv("USER", raising=False)
+    submitted = root / "submitted" / "bob" / "cnn" / "conv.ipynb"
+    first = submitted.read_text()
+    nbgrader = str(Path(sys.executable).with_name("nbgrader"))
+
+    def collect(*args: str) -> None:
+        run = subprocess.run([nbgrader, *args], cwd=root, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    collect("collect", "cnn")
+    assert submitted.read_text() == first
+    (command,) = [line for line in documented if line.endswith(" cnn")]
+    collect(*shlex.split(command)[1:])
+    assert submitted.read_text() != first
     print(f"end to end: {time.perf_counter() - t0:.1f} s")
