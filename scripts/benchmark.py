@@ -4,6 +4,7 @@
     python scripts/benchmark.py [--copies K] [--examples N] [--top T] [--curve 10,30,100,300]
                                 [--no-baseline]
     python scripts/benchmark.py --batch-only [--batch-sizes 1,10,100] [--jobs N]
+    python scripts/benchmark.py --against REV [--rounds R] [--examples N]
 
 In one run, with the default rubric (its examples per property unless
 --examples), it grades:
@@ -53,6 +54,13 @@ settings so that 100 submissions fit in minutes (tasks padding and conv, 20
 examples per part; --batch-tasks, --batch-examples), cases cached
 beforehand; it prints wall time, seconds per submission and submissions
 per hour for each size. --batch-only runs only the curve.
+
+--against REV compares today's grader with the grader at revision REV
+(unpacked from git, as the baseline is): each grades the reference, warm
+cache (a case cache of its own, drawn first, untimed), alternately, R times
+(--rounds, default 3); it prints each pair and the median ratios of their
+wall times and of their overheads (wall - time inside the functions): what
+a change to the grader costs, measured in one run.
 
 Timings are noisy on a shared machine: compare ratios measured in the same
 run. Nothing here asserts on time.
@@ -121,12 +129,14 @@ def copy_modules(src: Path, dst: Path, skip_init: bool) -> Path:
     return dst
 
 
-def run_measure(submission: Path, env: dict, examples: int | None) -> dict:
+def run_measure(submission: Path, env: dict, examples: int | None, grader_root: Path = ROOT) -> dict:
+    """measure() in a fresh process, with the grader in `grader_root`."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--measure", str(submission)]
     if examples:
         cmd += ["--examples", str(examples)]
+    env = dict(env, PYTHONPATH=str(grader_root))  # that grader, not the installed one
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=grader_root, env=env, capture_output=True, text=True)
     process_wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"grading {submission} failed:\n{proc.stderr[-3000:]}")
@@ -207,27 +217,68 @@ def run_batch(n: int, folder: Path, env: dict, extra: list[str], grader_root: Pa
     return wall
 
 
+def unpack_revision(revision: str, dest: Path) -> Path | None:
+    """The project at `revision`, from git (`git archive`), in dest; None
+    where the revision is not in this repository."""
+    import io
+    import tarfile
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", revision],
+                                 capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
 def baseline_rate(k: int, work: Path, env: dict, examples: int | None) -> float | None:
     """Submissions per hour of BASELINE_REVISION's `grader batch` on k copies
     of its reference, measured now (its cases drawn first, untimed, into a
     cache of its own); None where the revision cannot be unpacked. That
     grader runs from its unpacked folder (the working directory comes first
     on sys.path) with this environment's packages."""
-    import io
-    import tarfile
-    try:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", BASELINE_REVISION],
-                                 capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
+    root = unpack_revision(BASELINE_REVISION, work / "baseline-grader")
+    if root is None:
         return None
-    root = work / "baseline-grader"
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(root, filter="data")
     env = dict(env, CNN_GRADER_CACHE=str(work / "baseline-cache"))
     run_prewarm(env, examples, grader_root=root)
     extra = ["--examples", str(examples)] if examples else []
     wall = run_batch(k, work / "baseline-batch", env, extra, grader_root=root)
     return k / wall * 3600
+
+
+def against(revision: str, rounds: int, examples: int | None, env: dict, work: Path) -> int:
+    """Today's grader against the one at `revision`, each grading its own
+    reference (warm cache), alternately; the median ratios."""
+    import statistics
+    old = unpack_revision(revision, work / "against-grader")
+    if old is None:
+        print(f"{revision} is not in this repository")
+        return 2
+    graders = {"today": ROOT, revision: old}
+    envs = {name: dict(env, CNN_GRADER_CACHE=str(work / f"cache-{i}")) for i, name in enumerate(graders)}
+    subs = {name: copy_modules(root / "solutions", work / f"reference-{i}", skip_init=True)
+            for i, (name, root) in enumerate(graders.items())}
+    for name, root in graders.items():
+        run_prewarm(envs[name], examples, grader_root=root)
+    print(f"today's grader against {revision}: the reference, warm cache, {rounds} rounds "
+          f"(load average {os.getloadavg()[0]:.2f})")
+    print(f"  {'round':>5} {'grader':<10} {'wall s':>8} {'inside s':>9} {'overhead s':>10} {'score':>12}")
+    results: dict[str, list[dict]] = {name: [] for name in graders}
+    for i in range(rounds):
+        for name, root in graders.items():
+            r = run_measure(subs[name], envs[name], examples, grader_root=root)
+            results[name].append(r)
+            print(f"  {i + 1:5d} {name:<10} {r['wall']:8.1f} {r['inside']:9.2f} "
+                  f"{r['wall'] - r['inside']:10.2f} {r['score']:>6g} / {r['max_score']:<5g}", flush=True)
+    now, then = results["today"], results[revision]
+    walls = [a["wall"] / b["wall"] for a, b in zip(now, then, strict=True)]
+    overheads = [(a["wall"] - a["inside"]) / max(b["wall"] - b["inside"], 1e-3)
+                 for a, b in zip(now, then, strict=True)]
+    print(f"today / {revision}: wall {statistics.median(walls):.2f}x, overhead (wall - inside) "
+          f"{statistics.median(overheads):.2f}x (medians of {rounds} rounds)")
+    return 0
 
 
 def batch_curve(args, env: dict, work: Path) -> None:
@@ -274,6 +325,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-baseline", action="store_true",
                         help=f"compare the batch with the recorded {BASELINE_PER_HOUR} per hour instead of "
                              f"measuring {BASELINE_REVISION}'s grader in this run")
+    parser.add_argument("--against", metavar="REV", default=None,
+                        help="compare today's grader with the one at git revision REV, and stop")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --against (default 3)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -283,6 +337,11 @@ def main(argv=None) -> int:
     from grader.sandbox import bwrap_path
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     env = dict(os.environ, CNN_GRADER_CACHE=args.cache or str(work / "case-cache"))
+    if args.against:
+        try:
+            return against(args.against, args.rounds, args.examples, env, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     if args.batch_only:
         try:
             print(f"grader benchmark: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
