@@ -184,6 +184,9 @@ ATTACKS = [
     Attack("release_pool_assign", "backprop.max_pool2d_backward", "padding",
            "max_pool2d_backward from the release's '=' variant (_pool_assign('max')), copied "
            "with '=' turned into '+='", kinds=("not implemented",)),
+    Attack("import_grader_catalogue", "optim.Adam", "padding",
+           "Adam from the grader's own NumPy optimizer (grader.misconceptions._optimizer, never "
+           "released), imported by name inside the child", kinds=("grader",)),
 ]
 BY_NAME = {a.name: a for a in ATTACKS}
 
