@@ -58,11 +58,13 @@ def _conv_like(case: Case) -> bool:
 def _out_sides(image: tuple[int, ...], kernel: tuple[int, ...], stride, padding, dilation=1):
     """(height, width) of a sliding window's output, as PyTorch's conv2d
     computes them (the formula itself is a graded task, which this public
-    module does not hold); a PyTorch error where nothing fits."""
+    module does not hold): on the meta device, shapes alone, no arithmetic;
+    a RuntimeError where nothing fits."""
     from .oracle import torch_precise
     torch = torch_precise()
-    out = torch.nn.functional.conv2d(torch.zeros((1, 1) + tuple(image)), torch.zeros((1, 1) + tuple(kernel)),
-                                     stride=stride, padding=padding, dilation=dilation)
+    x = torch.empty((1, 1) + tuple(image), device="meta")
+    w = torch.empty((1, 1) + tuple(kernel), device="meta")
+    out = torch.nn.functional.conv2d(x, w, stride=stride, padding=padding, dilation=dilation)
     return tuple(out.shape[2:])
 
 
