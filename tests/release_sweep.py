@@ -5,7 +5,8 @@ A student who receives the release can copy any function or class of it
 (top-level, nested, or produced by a factory) into a submission and wire it
 as a task's function. This module tries that for one module at a time:
 
-* candidates: every function and class the module defines, every callable
+* candidates: every function and class the module defines (with the
+  functions of its classes' bodies), every callable
   reachable from its top-level tables (dicts, tuples, dataclass records such
   as a catalogue entry's `compute`), and what each factory (a function that
   defines a function) returns when called with its defaults and, for a
@@ -32,7 +33,7 @@ import itertools
 import sys
 import types
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -122,6 +123,11 @@ def _reachable(obj, name: str, module: str, depth: int = 0) -> Iterator[tuple[st
     if isinstance(obj, (types.FunctionType, type)):
         if getattr(obj, "__module__", None) == module:
             yield name, obj
+            if isinstance(obj, type):  # its methods, static and class methods
+                for attr, value in vars(obj).items():
+                    inner = getattr(value, "__func__", value)
+                    if isinstance(inner, types.FunctionType):
+                        yield f"{name}.{attr}", inner
         return
     if isinstance(obj, dict):
         for k, v in obj.items():
@@ -134,8 +140,9 @@ def _reachable(obj, name: str, module: str, depth: int = 0) -> Iterator[tuple[st
             yield from _reachable(getattr(obj, f.name, None), f"{name}.{f.name}", module, depth + 1)
 
 
-def candidates(module: types.ModuleType) -> list[Candidate]:
-    """Every function and class a student could take from `module`."""
+def candidates(module: types.ModuleType, not_called: Collection[str] = ()) -> list[Candidate]:
+    """Every function and class a student could take from `module`, but
+    those named in `not_called` (neither called as factories nor wired)."""
     seen: set[int] = set()
     out: list[Candidate] = []
 
@@ -146,6 +153,8 @@ def candidates(module: types.ModuleType) -> list[Candidate]:
 
     for top, value in sorted(vars(module).items()):
         for name, obj in _reachable(value, f"{module.__name__}.{top}", module.__name__):
+            if name in not_called:
+                continue
             add(Candidate(name, obj))
             if isinstance(obj, types.FunctionType) and _is_factory(obj):
                 for made in _factory_products(obj, name):
@@ -179,13 +188,14 @@ def _arg_names(task: Task) -> tuple[str, ...]:
     return CALL_NAMES.get(task.name, ())
 
 
-#: the names a wired candidate may take besides the case's own
-EXTRA_NAMES = ("task", "case", "c", "dtype", "arrays", "rng")
+#: the names a wired candidate may take besides the case's own (`self`
+#: stands for the instance a method copied out of its class no longer has)
+EXTRA_NAMES = ("task", "case", "c", "dtype", "arrays", "rng", "self")
 
 
 def _pool(task: Task, case: Case, args=(), kwargs=None) -> dict:
     """Every value a wired candidate may take by name (fresh input arrays)."""
-    pool: dict = {"task": task, "case": case, "c": case, "dtype": case.dtype}
+    pool: dict = {"task": task, "case": case, "c": case, "dtype": case.dtype, "self": None}
     pool.update({k: as_tuple(v) for k, v in case.params.items()})
     arrays = {k: case.array(k) for k in case.arrays}
     pool.update(arrays)
