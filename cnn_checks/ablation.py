@@ -55,8 +55,17 @@ def _conv_like(case: Case) -> bool:
     return w is not None and w.ndim == 4
 
 
-def _out_side(n: int, k: int, s: int, p: int, d: int) -> int:
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+def _out_sides(image: tuple[int, ...], kernel: tuple[int, ...], stride, padding, dilation=1):
+    """(height, width) of a sliding window's output, as PyTorch's conv2d
+    computes them (the formula itself is a graded task, which this public
+    module does not hold): on the meta device, shapes alone, no arithmetic;
+    a RuntimeError where nothing fits."""
+    from .oracle import torch_precise
+    torch = torch_precise()
+    x = torch.empty((1, 1) + tuple(image), device="meta")
+    w = torch.empty((1, 1) + tuple(kernel), device="meta")
+    out = torch.nn.functional.conv2d(x, w, stride=stride, padding=padding, dilation=dilation)
+    return tuple(out.shape[2:])
 
 
 def _forward_shape(case: Case) -> tuple[int, ...] | None:
@@ -75,13 +84,13 @@ def _forward_shape(case: Case) -> tuple[int, ...] | None:
                 return (x.shape[0], w.shape[0]) + x.shape[2:]
         else:
             ph, pw = as_pair(pad)
-        return (x.shape[0], w.shape[0], _out_side(x.shape[2], w.shape[2], sh, ph, dh),
-                _out_side(x.shape[3], w.shape[3], sw, pw, dw))
+        return (x.shape[0], w.shape[0]) + _out_sides(x.shape[2:], w.shape[2:], (sh, sw), (ph, pw),
+                                                     (dh, dw))
     if "kernel_size" in p:
         kh, kw = as_pair(as_tuple(p["kernel_size"]))
         sh, sw = as_pair(as_tuple(p.get("stride") or (kh, kw)))
         ph, pw = as_pair(as_tuple(p.get("padding", 0)))
-        return x.shape[:2] + (_out_side(x.shape[2], kh, sh, ph, 1), _out_side(x.shape[3], kw, sw, pw, 1))
+        return x.shape[:2] + _out_sides(x.shape[2:], (kh, kw), (sh, sw), (ph, pw))
     w2 = case.arrays.get("w")
     if w2 is not None and w2.ndim == 2:
         return (x.shape[0], w2.shape[1])
@@ -92,7 +101,10 @@ def _refit(case: Case) -> Case | None:
     """The case with `dout` reshaped (values repeated) to fit its output."""
     if "dout" not in case.arrays:
         return case
-    shape = _forward_shape(case)
+    try:
+        shape = _forward_shape(case)
+    except RuntimeError:  # PyTorch: the window does not fit the padded image
+        return None
     if shape is None or min(shape) < 1:
         return None
     dout = case.arrays["dout"]

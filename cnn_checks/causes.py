@@ -5,7 +5,8 @@ process, or the student's test process for the public tests), never inside
 the graded function's process:
 
 1. misconceptions: the student's answer on the smallest failing case equals
-   a known wrong variant of the task (cnn_checks.misconceptions);
+   a known wrong variant of the task (cnn_checks.misconceptions; the
+   grader adds its own, grader/misconceptions.py);
 2. ablation: the student's function is run again (through the same `run`)
    on variants of the case that each remove one factor, and the variants
    that pass are named (cnn_checks.ablation).
@@ -20,7 +21,7 @@ from .ablation import variants
 from .cases import Case
 from .execute import Failed, Returned
 from .kinds import BEFORE_CALL, WHOLE_CALL
-from .misconceptions import recognise
+from .misconceptions import Catalogue, recognise
 
 #: failures that say nothing about the math (or that cost a time limit to retry)
 NOT_DIAGNOSED = WHOLE_CALL | BEFORE_CALL
@@ -33,9 +34,11 @@ def _constant(value: Sequence) -> Callable[[Case], Sequence]:
 
 
 def diagnose(task, case: Case, outcome: Returned | Failed | None,
-             run: Callable[[Case], Returned | Failed], expected: Callable[[Case], Sequence]) -> str | None:
+             run: Callable[[Case], Returned | Failed], expected: Callable[[Case], Sequence],
+             catalogue: Catalogue | None = None) -> str | None:
     """The `likely cause:` line for a failing case, or None when neither
-    mechanism finds one."""
+    mechanism finds one. `catalogue`: the misconceptions to recognise (by
+    default the public ones; the grader passes the whole catalogue)."""
     from .runner import judge_outcome
     if outcome is None or (isinstance(outcome, Failed) and outcome.kind in NOT_DIAGNOSED):
         return None
@@ -54,7 +57,7 @@ def diagnose(task, case: Case, outcome: Returned | Failed | None,
         if right:
             names = recognise(task, case, [v.array for v in outcome.values],
                               [v.kind for v in outcome.values], [e.array for e in right],
-                              [e.kind for e in right])
+                              [e.kind for e in right], catalogue)
             if names:
                 return PREFIX + " or ".join(names)
     passing = []

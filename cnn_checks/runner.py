@@ -19,6 +19,7 @@ from hypothesis.strategies import SearchStrategy
 from .cases import Case
 from .execute import Failed, Returned
 from .kinds import Kind
+from .misconceptions import Catalogue
 from .outputs import Expected, judge
 from .task import Part, Task
 from .tolerances import Mismatch
@@ -102,12 +103,14 @@ class _State:
 
 def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
                expected: Callable[[Case], Sequence[Expected]], *, max_examples: int,
-               seed_value: int | None = None, diagnose: bool = True) -> PartResult:
+               seed_value: int | None = None, diagnose: bool = True,
+               catalogue: Catalogue | None = None) -> PartResult:
     """Draw up to `max_examples` cases from the part's strategy (seeded with
     `seed_value`, else the public part_seed), call `run` on each and judge
     it against `expected`. On failure Hypothesis shrinks to the smallest
     failing case, which the result carries, with its likely cause
-    (`diagnose`: cnn_checks.causes, run on that one case only). A part with
+    (`diagnose`: cnn_checks.causes, run on that one case only, recognising
+    the misconceptions of `catalogue`, by default the public ones). A part with
     fixed cases (`part.cases`) runs them in order and reports the first
     failure as it is."""
     if part.cases is not None:
@@ -160,7 +163,7 @@ def check_part(task: Task, part: Part, run: Callable[[Case], Returned | Failed],
     if diagnose and not result.passed and result.case is not None:
         from .causes import diagnose as find_cause
         try:
-            result.cause = find_cause(task, result.case, result.outcome, run, expected)
+            result.cause = find_cause(task, result.case, result.outcome, run, expected, catalogue)
         except Exception:  # the likely cause is a guess on top of the verdict: the verdict stands
             result.cause = None
     return result

@@ -38,6 +38,7 @@ from . import measured
 from .case_cache import expected_for
 from .channel import batch_request
 from .compare import OracleAnswers, ReferenceAnswers, answers_for, judge_batch
+from .misconceptions import CATALOGUE
 from .records import Settings, TaskReport
 from .runtime import runtime_for_grading
 from .sandbox import Child, Limits, Sandbox
@@ -226,7 +227,7 @@ def _grade_part(task: Task, part: Part, children: Children,
     if isinstance(child, Failed):
         return PartResult(task.name, part.name, False, 0, child.kind, child.message)
     return check_part(task, part, child.call, expected, max_examples=settings.examples,
-                      seed_value=seed)
+                      seed_value=seed, catalogue=CATALOGUE)
 
 
 def cached_parts(task: Task) -> list[Part]:

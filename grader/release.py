@@ -13,10 +13,12 @@ What goes out, and nothing else:
                         comes from `grader classroom`, on the instructor's side)
   .gitignore
 
-Never: solutions/, grader/, the rubric, examples/, the project's own tests.
-Before it returns, the release is checked for leaks (a function body of
-solutions/ in any released file, a forbidden path); a leak removes nothing
-silently: the command fails.
+Never: solutions/, grader/ (with the misconceptions only the grader
+computes), the rubric, examples/, course/ (the quiz bank and its key), the
+project's own tests. Before it returns, the release is checked for leaks (a
+function body of solutions/ in any released file, a copy of a solution file
+or of the quiz bank, a forbidden path); a leak removes nothing silently: the
+command fails.
 """
 from __future__ import annotations
 
@@ -38,7 +40,9 @@ TEST_DIRS = ("tests/public",)
 #: The lock file every install uses (students' included).
 LOCK = "requirements.lock"
 #: Names that must never appear as a path component of a released file.
-NEVER = {"solutions", "grader", "examples", "rubric.toml", "source"}
+NEVER = {"solutions", "grader", "examples", "rubric.toml", "source", "course", "quiz_bank.toml"}
+#: Files of the project whose content must not appear in any released file.
+HIDDEN_FILES = ("course/quiz_bank.toml",)
 GITIGNORE = """\
 .venv/
 __pycache__/
@@ -175,8 +179,9 @@ def _function_bodies(source: str) -> dict[str, str]:
 
 
 def leaks(release: Path, project: Path | None = None) -> list[str]:
-    """What in `release` should not be there: forbidden paths, and any
-    function whose body is the body of a function of solutions/."""
+    """What in `release` should not be there: forbidden paths, copies of a
+    file of solutions/, HIDDEN_FILES (the quiz bank) within any file, and any function
+    whose body is the body of a function of solutions/."""
     project = Path(project or PROJECT)
     problems = []
     for path in sorted(release.rglob("*")):
@@ -189,6 +194,8 @@ def leaks(release: Path, project: Path | None = None) -> list[str]:
             hidden[body] = f"solutions/{path.relative_to(project / 'solutions')}:{name}"
     solution_texts = {p.read_bytes() for p in _python_files(project / "solutions")
                       if p.stat().st_size > 200}
+    hidden_texts = {(project / name).read_bytes(): name for name in HIDDEN_FILES
+                    if (project / name).is_file()}
     for path in sorted(release.rglob("*")):
         if not path.is_file():
             continue
@@ -196,6 +203,9 @@ def leaks(release: Path, project: Path | None = None) -> list[str]:
         data = path.read_bytes()
         if data in solution_texts:
             problems.append(f"{rel}: a copy of a file of solutions/")
+        for text, name in hidden_texts.items():
+            if text in data:
+                problems.append(f"{rel}: holds {name}")
         if path.suffix == ".py":
             for body, name in _function_bodies(data.decode("utf-8", "replace")).items():
                 if body in hidden:

@@ -126,6 +126,25 @@ def test_grader_leak_check_catches_a_leak(release, tmp_path):
     assert leaks(release, PROJECT) == []
 
 
+def test_leak_check_catches_the_quiz_bank(release, tmp_path):
+    """The quiz bank (the answers and what marks an option as the key) is the
+    grader's: a release holding it, whole or inside another file, or any
+    course/ path, fails the leak check."""
+    import shutil
+
+    from grader.release import leaks
+    bank = (PROJECT / "course" / "quiz_bank.toml").read_text()
+    copy = tmp_path / "copy"
+    shutil.copytree(release, copy)
+    (copy / "tests" / "public" / "notes.md").write_text("# notes\n\n" + bank + "\nmore\n")
+    (copy / "course").mkdir()
+    (copy / "course" / "README.md").write_text("hello")
+    problems = leaks(copy, PROJECT)
+    assert any("notes.md" in p and "quiz_bank.toml" in p for p in problems), problems
+    assert any(p.startswith("course") for p in problems), problems
+    assert not any("quiz" in p.name for p in release.rglob("*")), "the release holds a quiz file"
+
+
 # -- it works for a student ----------------------------------------------------
 
 def test_plain_pytest_in_the_release_tests_assignments_even_beside_the_reference(release):

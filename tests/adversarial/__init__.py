@@ -227,6 +227,20 @@ ATTACKS = [
            cost=60, settings=_TRAINING,
            weak={"no_gain": "the digits are public: the training labels reveal any relabelling to "
                             "weights trained at home on all of them"}),
+    # nothing shipped to students can be wired into a passing task
+    Attack("release_optimizers", "optim", "padding",
+           "the optimizer classes wired from the release's NumPy optimizer of the catalogue of "
+           "mistakes (_optimizer(kind), no mistake flag), copied as the release holds it",
+           kinds=("not implemented",)),
+    Attack("release_conv_assign", "backprop.conv2d_backward", "padding",
+           "conv2d_backward's dx from the release's '=' variant of the dx loop (_conv_assign), "
+           "copied with '=' turned into '+='", kinds=("not implemented",)),
+    Attack("release_pool_assign", "backprop.max_pool2d_backward", "padding",
+           "max_pool2d_backward from the release's '=' variant (_pool_assign('max')), copied "
+           "with '=' turned into '+='", kinds=("not implemented",)),
+    Attack("import_grader_catalogue", "optim.Adam", "padding",
+           "Adam from the grader's own NumPy optimizer (grader.misconceptions._optimizer, never "
+           "released), imported by name inside the child", kinds=("grader",)),
 ]
 BY_NAME = {a.name: a for a in ATTACKS}
 
@@ -302,10 +316,59 @@ def _home_weights(dest: Path, examples: int) -> None:
 
 _BUILT: dict[str, bytes] = {}
 
+
+
+def released_function(release: Path, name: str) -> str | None:
+    """The source of top-level function `name` in the student release's
+    check package (`release`: a folder `grader release` wrote), or None."""
+    import ast
+    for path in sorted((release / "cnn_checks").rglob("*.py")):
+        source = path.read_text()
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                return ast.get_source_segment(source, node)
+    return None
+
+
+def _copy_from_release(module: str, names: tuple[str, ...], edit: tuple[str, str] | None = None):
+    """A builder that appends to `module`.py the functions `names` as the
+    student release holds them (what a student with the release can copy),
+    with one textual `edit` (old, new), each renamed `_released_<name>` (so
+    that the module's own functions of the same name stay); a function the
+    release lacks becomes a stub raising NotImplementedError."""
+    def build(dest: Path, examples: int) -> None:
+        import tempfile
+
+        from grader.release import build_release
+        with tempfile.TemporaryDirectory() as tmp:
+            release = build_release(Path(tmp) / "release")
+            sources = {name: released_function(release, name) for name in names}
+        text = ""
+        for name, source in sources.items():
+            if source is None:
+                source = (f"def {name}(*args, **kwargs):\n"
+                          f"    raise NotImplementedError('the release holds no {name}')\n")
+            elif edit is not None:
+                source = source.replace(*edit)
+            for old in names:
+                source = re.sub(rf"\b{old}\b", "_released_" + old.lstrip("_"), source)
+            text += "\n\n" + source + "\n"
+        with open(dest / f"{module}.py", "a") as fh:
+            fh.write("\n\n# ---- copied from the student release" + text)
+    return build
+
+
 #: Attacks that need more than appended fragments: name -> builder(dest, examples)
 BUILDERS = {"lookup_table": _lookup_table, "fifo_module": _fifo_module,
             "link_outside": _link_outside, "home_weights": _home_weights,
-            "home_weights_relabel": _home_weights}
+            "home_weights_relabel": _home_weights,
+            "release_optimizers": _copy_from_release("optim", ("_optimizer",)),
+            "release_conv_assign": _copy_from_release(
+                "backprop", ("as_pair", "_conv_assign"),
+                ("dx[:, :, rows, cols] = ", "dx[:, :, rows, cols] += ")),
+            "release_pool_assign": _copy_from_release(
+                "backprop", ("as_pair", "_pool_geometry", "_pool_assign"),
+                ("dx[n, ch, r + a, c + b] = ", "dx[n, ch, r + a, c + b] += "))}
 
 
 def make_rubric(dest: Path, **settings) -> Path:
