@@ -131,5 +131,6 @@ def test_grade_refuses_the_same_folders_with_the_same_message(hostile):
                               "--tasks", "padding", "--examples", "10", "--format", "markdown"],
                              cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert run.returncode == 1, run.stderr
-        assert "**Your submission could not be graded:** the submission " in run.stdout
+        assert "**Your submission could not be graded:**" in run.stdout
+        assert "\nthe submission " in run.stdout  # the message, in a block of its own
         assert why in run.stdout

@@ -151,7 +151,8 @@ def test_setup_sh_installs_the_cpu_wheel_and_bubblewrap(autograder_zip):
         setup = zf.read("setup.sh").decode()
         run = zf.read("run_autograder").decode()
     assert "apt-get install -y" in setup and "bubblewrap" in setup and "python3-venv" in setup
-    assert "torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in setup
+    assert "TORCH_INDEX_URL=${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}" in setup
+    assert 'torch==2.13.0 --index-url "$TORCH_INDEX_URL"' in setup
     assert '-c "$SOURCE/requirements.lock"' in setup and "grader prewarm" in setup
     assert "AUTOGRADER_ROOT" in setup and "AUTOGRADER_ROOT" in run
     assert "-m grader grade" in run and "--out" in run

@@ -139,5 +139,6 @@ def test_batch_finishes_with_pipes_and_links_and_stops_the_overdue(tmp_path):
                          check=False, cwd=ROOT)
     assert run.returncode == 0, run.stderr[-2000:]
     errors = sorted((out2 / "errors").iterdir())
-    assert [p.stem for p in errors] == ["alice", "bob"]
+    assert [p.stem for p in errors] == ["alice", "bob"], (
+        sorted(str(p.relative_to(out2)) for p in out2.rglob("*")), run.stderr[-3000:])
     assert all("longer than 0.05 s" in p.read_text() for p in errors)
