@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from process_memory import tree
 
 pytestmark = pytest.mark.slow
 DOC = Path(__file__).resolve().parent.parent / "docs" / "cluster.md"
@@ -31,22 +32,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def tree(pid: int) -> set[int]:
-    """pid and its descendants."""
-    found, frontier = {pid}, [pid]
-    while frontier:
-        p = frontier.pop()
-        try:
-            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-        except OSError:
-            continue
-        for k in map(int, kids):
-            if k not in found:
-                found.add(k)
-                frontier.append(k)
-    return found
 
 
 def listening(pids: set[int]) -> list[str]:
