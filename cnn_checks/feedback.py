@@ -28,10 +28,17 @@ def hint(task: Task, results: Sequence[PartResult]) -> str:
     return failing[0].advice
 
 
-def describe_failure(result: PartResult) -> str:
+#: Where the student works, which decides how a failure is reproduced:
+#: "repository" (the module files of assignments/, the public tests,
+#: Gradescope, Classroom, a batch) or "notebook" (the nbgrader course).
+AUDIENCES = ("repository", "notebook")
+
+
+def describe_failure(result: PartResult, audience: str = "repository") -> str:
     """The lines that explain one failing part (no hint): the smallest
     failing input, expected versus got, the `likely cause:` line, and a few
-    lines that call the function on exactly that input."""
+    lines that call the function on exactly that input, as the `audience`
+    (AUDIENCES) would run them."""
     title = KIND_TITLES.get(result.kind or "", result.kind or "failed")
     lines = [f"{result.task}: {result.part} - {title}"]
     case = result.case
@@ -44,13 +51,16 @@ def describe_failure(result: PartResult) -> str:
     if result.cause:
         lines.append(f"  {result.cause}")
     if shown and result.kind not in ("not_implemented",):
-        lines += reproduce(result)
+        lines += reproduce(result, audience)
     return "\n".join(lines)
 
 
-def reproduce(result: PartResult) -> list[str]:
-    """Lines a student can paste into Python to call their function on the
-    failing input (only when its values are few enough to print)."""
+def reproduce(result: PartResult, audience: str = "repository") -> list[str]:
+    """Lines a student can paste to call their function on the failing
+    input (only when its values are few enough to print): into Python
+    started in their repository's folder, importing through the package;
+    or, for a notebook, into a new cell below their function (no import:
+    the function is defined there)."""
     from .tasks import TASKS
     task = TASKS.get(result.task)
     if task is None or result.case is None or not result.case.small:
@@ -58,13 +68,16 @@ def reproduce(result: PartResult) -> list[str]:
     code = task.snippet(result.case)
     if not code:
         return []
+    if audience == "notebook":
+        return [f"  to reproduce, run this in a new cell of {task.module}.ipynb, below your "
+                f"function:"] + [f"    {line}" for line in code[1:]]  # code[0] is the import
     return ["  to reproduce, run this in Python started in your repository's folder (the one "
             "holding assignments/):"] + [f"    {line}" for line in code]
 
 
-def part_feedback(task: Task, result: PartResult) -> str:
+def part_feedback(task: Task, result: PartResult, audience: str = "repository") -> str:
     """Feedback for one part alone (the public tests report part by part)."""
-    text = describe_failure(result)
+    text = describe_failure(result, audience)
     if result.kind in ("not_implemented", "missing"):
         return text
     part = task.part(result.part)

@@ -53,7 +53,7 @@ def grade_modules(folder: Path, tasks=None, examples=None, timeout=3600) -> dict
     """`grader grade` on a folder of module files, in its own session; the
     whole process group is killed afterwards. Returns results.json."""
     out = folder.parent / "results.json"
-    cmd = _grader_cmd() + ["grade", str(folder), "--out", str(out)]
+    cmd = _grader_cmd() + ["grade", str(folder), "--out", str(out), "--feedback-for", "notebook"]
     if tasks:
         cmd += ["--tasks", *tasks]
     if examples:

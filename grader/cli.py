@@ -64,10 +64,10 @@ def cmd_grade(args) -> int:
     else:
         elapsed = time.perf_counter() - start
         if args.format == "markdown":
-            text = markdown(reports, sandbox, settings.cases_label)
+            text = markdown(reports, sandbox, settings.cases_label, args.feedback_for)
         else:
-            text = json.dumps(gradescope_results(reports, elapsed, sandbox, settings.cases_label),
-                              indent=2) + "\n"
+            text = json.dumps(gradescope_results(reports, elapsed, sandbox, settings.cases_label,
+                                                 args.feedback_for), indent=2) + "\n"
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text)
@@ -91,6 +91,8 @@ def cmd_prewarm(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from cnn_checks.feedback import AUDIENCES
+
     from .versions import grader_version
     parser = argparse.ArgumentParser(prog="grader", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -101,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("submission")
     g.add_argument("--out", help="write the results here (default: standard output)")
     g.add_argument("--format", choices=("json", "markdown"), default="json")
+    g.add_argument("--feedback-for", choices=AUDIENCES, default="repository",
+                   help="how the feedback says to reproduce a failure: in the student's repository "
+                        "(default), or in a notebook of the nbgrader course")
     g.add_argument("--student", default=None,
                    help="the student's id: with a course secret, cases of that student's own")
     add_common_options(g)

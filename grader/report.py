@@ -23,18 +23,19 @@ from .versions import environment, environment_line
 FIELD_LIMIT = 1000
 
 
-def _part_output(report: TaskReport, result: PartResult) -> str:
+def _part_output(report: TaskReport, result: PartResult, audience: str = "repository") -> str:
     if result.passed:
         text = f"passed ({result.examples} examples)"
         return cap(f"{text}: {result.message}" if result.message else text)
-    text = cap(describe_failure(result))
+    text = cap(describe_failure(result, audience))
     if report.hint:
         text += f"\n  hint: {report.hint}"
     return text
 
 
-def part_grade(report: TaskReport, result: PartResult) -> PartGrade:
-    """The typed record of one part of `report` (its text fields capped)."""
+def part_grade(report: TaskReport, result: PartResult, audience: str = "repository") -> PartGrade:
+    """The typed record of one part of `report` (its text fields capped;
+    its output written for `audience`, cnn_checks.feedback.AUDIENCES)."""
     points = report.points[result.part]
     failed = not result.passed
     shown = failed and result.case is not None and result.kind not in BEFORE_CALL
@@ -47,20 +48,21 @@ def part_grade(report: TaskReport, result: PartResult) -> PartGrade:
         cause=cap(cause, FIELD_LIMIT) if cause else None,
         message=cap(result.message, FIELD_LIMIT) if result.message else None,
         examples=result.examples, name=f"{report.task}: {result.part}",
-        output=_part_output(report, result))
+        output=_part_output(report, result, audience))
 
 
 def gradescope_results(reports: Sequence[TaskReport], seconds: float, sandbox: str,
-                       cases: str = "") -> dict:
+                       cases: str = "", audience: str = "repository") -> dict:
     """Gradescope's results format: score, max_score and one test per part,
     named `module.function: part` so every point traces back to a task,
     each with its typed record in extra_data (grader/grades.py).
     extra_data.grader holds the versions that graded (grader/versions.py)
-    and `cases`, how the cases were drawn."""
+    and `cases`, how the cases were drawn. The outputs are written for
+    `audience` (cnn_checks.feedback.AUDIENCES)."""
     tests = []
     for rep in reports:
         for r in rep.results:
-            grade = part_grade(rep, r)
+            grade = part_grade(rep, r, audience)
             tests.append({
                 "name": grade.name,
                 "score": grade.points,
@@ -102,8 +104,10 @@ def summary_markdown(reports: Sequence[TaskReport], sandbox: str = "", cases: st
     return "\n".join(lines)
 
 
-def markdown(reports: Sequence[TaskReport], sandbox: str = "", cases: str = "") -> str:
-    """A full Markdown report: the score table, then what to fix per task."""
+def markdown(reports: Sequence[TaskReport], sandbox: str = "", cases: str = "",
+             audience: str = "repository") -> str:
+    """A full Markdown report: the score table, then what to fix per task
+    (written for `audience`, cnn_checks.feedback.AUDIENCES)."""
     lines = ["# Grading report", "", summary_markdown(reports, sandbox, cases), "",
              "| task | score | parts failed |", "| --- | ---: | --- |"]
     for rep in reports:
@@ -115,7 +119,7 @@ def markdown(reports: Sequence[TaskReport], sandbox: str = "", cases: str = "") 
         lines += ["", "## What to fix"]
     for rep in failing:
         first = next(r for r in rep.results if not r.passed)
-        lines += ["", f"### {md_inline(rep.task)}", "", md_block(cap(describe_failure(first)))]
+        lines += ["", f"### {md_inline(rep.task)}", "", md_block(cap(describe_failure(first, audience)))]
         if rep.hint:
             lines.append(f"**Hint:** {rep.hint}")
         others = [r.part for r in rep.results if not r.passed and r is not first]

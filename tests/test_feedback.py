@@ -108,6 +108,18 @@ def test_describe_failure_shows_values_cause_and_a_call():
     exec(code.replace("from assignments.conv import conv2d", "conv2d = lambda *a, **k: (a, k)"), namespace)
 
 
+def test_a_notebook_reproduces_in_a_cell_below_the_function():
+    """The nbgrader course's feedback (`grader grade --feedback-for
+    notebook`) says where a notebook student runs the lines, without an
+    import the notebook has no module for."""
+    text = describe_failure(_failing_result(), "notebook")
+    assert "to reproduce, run this in a new cell of conv.ipynb, below your function:" in text
+    assert "from assignments" not in text and "repository" not in text
+    code = "\n".join(line[4:] for line in text.splitlines() if line.startswith("    "))
+    namespace: dict = {"conv2d": lambda *a, **k: (a, k)}
+    exec(code, namespace)
+
+
 def test_the_reproduction_runs_where_it_says_with_relative_imports(tmp_path):
     """The lines run as written, in a fresh Python started in a folder that
     holds assignments/, whose conv.py imports its sibling relatively (as

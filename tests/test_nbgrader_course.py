@@ -330,6 +330,10 @@ def test_course_end_to_end(tmp_path, monkeypatch):
             assert "== &quot;" not in text and '== "' not in text
             # comments verbatim: preformatted, never rendered as Markdown
             assert '<pre class="comment-text">' in text and "<b>Comments:</b> <p>" not in text
+            # written for a notebook: never the repository's folder
+            assert "holding assignments/" not in text
+            if "to reproduce" in text:
+                assert "in a new cell of" in text
         pad_fb = html.unescape(next(p for p in fb if p.name == "padding.html").read_text())
         assert "passed passed" not in pad_fb
         assert re.search(r": [0-9.]+/[0-9.]+ passed \(\d+ examples\)", pad_fb)

@@ -37,11 +37,14 @@ def notebook_source(module: str) -> str:
 
 
 def fill(path: Path, module: str) -> None:
-    """Put the whole reference module into the notebook's last answer cell
-    (its definitions replace the stubs above it)."""
+    """Put the whole reference module into the notebook's first answer cell
+    and empty the others, so that every visible check below it (they run
+    the task's checks) finds the finished functions."""
     nb = nbformat.read(str(path), as_version=4)
     answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    answers[-1].source = notebook_source(module)
+    answers[0].source = notebook_source(module)
+    for cell in answers[1:]:
+        cell.source = ""
     nbformat.write(nb, str(path))
 
 
