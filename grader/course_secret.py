@@ -139,20 +139,10 @@ def with_secret(rubric_text: str, secret: str) -> str:
     """`rubric_text` with `[course] secret = "<secret>"` set (an existing
     secret line of the [course] table replaced, the table added if missing).
     `grader gradescope` uses it to bake the secret into the autograder."""
-    import re
     import tomllib
 
-    line = f"secret = {json_string(secret)}"
-    lines = rubric_text.splitlines()
-    start = next((i for i, text in enumerate(lines) if text.strip() == "[course]"), None)
-    if start is None:
-        lines += ["", "[course]", line]
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
-                   len(lines))
-        body = [text for text in lines[start + 1:end] if not re.match(r"\s*secret\s*=", text)]
-        lines[start + 1:end] = [line, *body]
-    text = "\n".join(lines) + "\n"
+    from .rubric import with_values
+    text = with_values(rubric_text, "course", {"secret": json_string(secret)})
     if tomllib.loads(text).get("course", {}).get("secret") != secret:
         raise ValueError("could not set the course secret in the rubric")
     return text

@@ -121,17 +121,9 @@ def with_settings(rubric_text: str, settings: dict[str, int]) -> str:
     replaced, else added), and any task's own `memory_mb` lowered to the
     setting's."""
     import tomllib
-    lines = rubric_text.splitlines()
-    start = next((i for i, text in enumerate(lines) if text.strip() == "[settings]"), None)
-    if start is None:
-        lines += ["", "[settings]"]
-        start = len(lines) - 1
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
-    body = [text for text in lines[start + 1:end]
-            if not any(re.match(rf"\s*{key}\s*=", text) for key in settings)]
-    lines[start + 1:end] = [f"{key} = {value}   # set by `grader gradescope` for the container"
-                            for key, value in settings.items()] + body
-    text = "\n".join(lines) + "\n"
+
+    from .rubric import with_values
+    text = with_values(rubric_text, "settings", {key: str(value) for key, value in settings.items()})
     if "memory_mb" in settings:  # a task's own limit may not exceed the container's share
         text = re.sub(r"(?m)^(\s*memory_mb\s*=\s*)(\d+)",
                       lambda m: m.group(1) + str(min(int(m.group(2)), settings["memory_mb"])), text)

@@ -79,3 +79,22 @@ class Rubric:
         module = task_name.split(".")[0]
         extra = self.forbidden.get(module, []) + self.forbidden.get(task_name, [])
         return sorted(set(forbidden_for(task_name)) | set(extra))
+
+
+def with_values(rubric_text: str, table: str, values: dict[str, str]) -> str:
+    """`rubric_text` with `key = value` set in `[table]` for each of
+    `values` (already written as TOML values): an existing line of the
+    key in that table replaced, the others kept, the table added when
+    missing. The text a grader builds into a zip (`grader gradescope`:
+    the course secret, the container's limits)."""
+    import re
+    lines = rubric_text.splitlines()
+    start = next((i for i, text in enumerate(lines) if text.strip() == f"[{table}]"), None)
+    if start is None:
+        lines += ["", f"[{table}]"]
+        start = len(lines) - 1
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    body = [text for text in lines[start + 1:end]
+            if not any(re.match(rf"\s*{re.escape(key)}\s*=", text) for key in values)]
+    lines[start + 1:end] = [f"{key} = {value}" for key, value in values.items()] + body
+    return "\n".join(lines) + "\n"
